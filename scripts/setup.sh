@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian package that building, testing and the test VM need.
+# Idempotent and quiet: when everything is present it only checks, and it says what it installs.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake ninja-build pkg-config clang-format
+  libusb-1.0-0-dev libudev-dev libseccomp-dev libcap-ng-dev
+  capnproto libcapnp-dev libspdlog-dev libatomic1
+  libtomlplusplus-dev libsystemd-dev
+  # tests
+  libgtest-dev libgmock-dev
+  # test VM: software-emulated kernel with real USB devices (see tests/vm/README.md)
+  qemu-system-x86 busybox-static kmod cpio usbip
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup: missing packages: ${missing[*]}; run this script as root (apt-get)" >&2
+  exit 1
+fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
