@@ -1,0 +1,119 @@
+// Byte-exact encoding of every USB/IP message (all integers big-endian), and the decoders that
+// turn a byte stream, fed in arbitrary pieces, back into messages while enforcing the rules of
+// the input-rules document that need no device state.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "protocol/errors.h"
+#include "protocol/limits.h"
+#include "protocol/messages.h"
+
+namespace usbip::proto {
+
+// Wire sizes.
+inline constexpr size_t kOpHeaderSize = 8;         // version, code, status
+inline constexpr size_t kDeviceRecordSize = 312;   // struct usbip_usb_device
+inline constexpr size_t kInterfaceRecordSize = 4;  // struct usbip_usb_interface
+inline constexpr size_t kUrbHeaderSize = 48;       // struct usbip_header
+inline constexpr size_t kIsoPacketSize = 16;       // struct usbip_iso_packet_descriptor
+
+// Encoders append to `out`.
+void encode(const OpReqDevlist&, std::vector<uint8_t>& out);
+void encode(const OpRepDevlist&, std::vector<uint8_t>& out);
+void encode(const OpReqImport&, std::vector<uint8_t>& out);
+void encode(const OpRepImport&, std::vector<uint8_t>& out);
+void encode(const CmdSubmit&, std::vector<uint8_t>& out);
+void encode(const RetSubmit&, std::vector<uint8_t>& out);
+void encode(const CmdUnlink&, std::vector<uint8_t>& out);
+void encode(const RetUnlink&, std::vector<uint8_t>& out);
+
+enum class TransferType { kControl, kIsochronous, kBulk, kInterrupt };
+
+// What the decoder must know about an endpoint of the current configuration.
+struct EndpointInfo {
+  TransferType type = TransferType::kControl;
+  uint32_t maxIsoBytesPerInterval = 0;  // I3, isochronous only: wMaxPacketSize * mult (* burst)
+};
+
+// Answers "does endpoint `ep` exist for `direction`, and what is it?"; nullopt = no such endpoint
+// (rule F7). Endpoint 0 is control in both directions. The transfer type always comes from here,
+// never from the peer.
+using EndpointLookup = std::function<std::optional<EndpointInfo>(uint32_t ep, Direction direction)>;
+
+// Server side, before import: decodes OP_REQ_DEVLIST and OP_REQ_IMPORT (rules F1, F2). It never
+// consumes bytes past the end of the one message it decodes; `remainder()` hands them on.
+class HandshakeDecoder {
+ public:
+  // Appends received bytes.
+  void feed(std::span<const uint8_t> bytes);
+  // The next complete request, or nullopt if more bytes are needed. Throws ProtocolError.
+  std::optional<ClientHandshake> next();
+  // Bytes received after the last decoded request (the start of the URB stream).
+  std::vector<uint8_t> takeRemainder();
+
+ private:
+  std::vector<uint8_t> buffer_;
+};
+
+// Server side, after import: decodes CMD_SUBMIT and CMD_UNLINK (F3, F6, F7, F8, F9, I1, I2, I3,
+// C1, C3, T1). `transfer_flags` come out masked to the allowed set (T1). Device-state rules
+// F4 (devid), F5 (duplicate seqnum), F10 (caps) and C4 (recipients) are the worker's job.
+class UrbStreamDecoder {
+ public:
+  UrbStreamDecoder(Limits limits, EndpointLookup endpoints);
+  void feed(std::span<const uint8_t> bytes);
+  std::optional<ClientUrbMessage> next();
+  size_t buffered() const;
+
+ private:
+  Limits limits_;
+  EndpointLookup endpoints_;
+  std::vector<uint8_t> buffer_;
+  size_t start_ = 0;  // first unconsumed byte of buffer_
+};
+
+// Client side: decodes OP_REP_DEVLIST or OP_REP_IMPORT, whichever was asked for (R1).
+class HandshakeReplyDecoder {
+ public:
+  HandshakeReplyDecoder(OpCode expected, Limits limits);
+  void feed(std::span<const uint8_t> bytes);
+  // OpRepDevlist or OpRepImport according to `expected`.
+  std::optional<std::variant<OpRepDevlist, OpRepImport>> next();
+  std::vector<uint8_t> takeRemainder();
+
+ private:
+  OpCode expected_;
+  Limits limits_;
+  std::vector<uint8_t> buffer_;
+};
+
+// What a client remembers of a submitted URB, needed to frame its RET_SUBMIT (the reply's own
+// direction and ep fields are zero on the wire, as the kernel's stub sends them).
+struct PendingSubmit {
+  Direction direction = Direction::kOut;
+  bool isochronous = false;
+  int32_t transfer_buffer_length = 0;
+  int32_t number_of_packets = 0;
+};
+using PendingLookup = std::function<std::optional<PendingSubmit>(uint32_t seqnum)>;
+
+// Client side, after import: decodes RET_SUBMIT and RET_UNLINK (F3, I4, length checks).
+class ServerUrbDecoder {
+ public:
+  ServerUrbDecoder(Limits limits, PendingLookup pending);
+  void feed(std::span<const uint8_t> bytes);
+  std::optional<ServerUrbMessage> next();
+
+ private:
+  Limits limits_;
+  PendingLookup pending_;
+  std::vector<uint8_t> buffer_;
+  size_t start_ = 0;
+};
+
+}  // namespace usbip::proto
