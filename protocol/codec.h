@@ -22,7 +22,11 @@ inline constexpr size_t kInterfaceRecordSize = 4;  // struct usbip_usb_interface
 inline constexpr size_t kUrbHeaderSize = 48;       // struct usbip_header
 inline constexpr size_t kIsoPacketSize = 16;       // struct usbip_iso_packet_descriptor
 
-// Encoders append to `out`.
+// Encoders append to `out` and throw std::invalid_argument for a value inconsistent with itself
+// (payload size vs. length field, number_of_packets vs. descriptors, over-long strings).
+// RET_SUBMIT and RET_UNLINK are written with devid, direction and ep 0, as the kernel's stub
+// sends them; RET_SUBMIT's number_of_packets must equal iso.size() (0 for non-iso, rule I1).
+// RET_SUBMIT's payload is the IN data packed without gaps (see packIsoInData for iso URBs).
 void encode(const OpReqDevlist&, std::vector<uint8_t>& out);
 void encode(const OpRepDevlist&, std::vector<uint8_t>& out);
 void encode(const OpReqImport&, std::vector<uint8_t>& out);
@@ -71,10 +75,22 @@ class UrbStreamDecoder {
   size_t buffered() const;
 
  private:
+  // A header that passed validation, kept while its payload and descriptors arrive, so that the
+  // header is checked (and the endpoint looked up) once per message.
+  struct Framed {
+    ClientUrbMessage message;  // everything but payload and iso filled in
+    TransferType type = TransferType::kControl;
+    uint32_t maxIsoBytesPerInterval = 0;
+    size_t totalSize = 0;  // header + payload + descriptors, computed from validated fields
+  };
+  Framed frameHeader();
+  ClientUrbMessage finish(Framed framed);
+
   Limits limits_;
   EndpointLookup endpoints_;
   std::vector<uint8_t> buffer_;
   size_t start_ = 0;  // first unconsumed byte of buffer_
+  std::optional<Framed> framed_;
 };
 
 // Client side: decodes OP_REP_DEVLIST or OP_REP_IMPORT, whichever was asked for (R1).
@@ -84,12 +100,21 @@ class HandshakeReplyDecoder {
   void feed(std::span<const uint8_t> bytes);
   // OpRepDevlist or OpRepImport according to `expected`.
   std::optional<std::variant<OpRepDevlist, OpRepImport>> next();
+  // Bytes received after the decoded reply (the start of the URB stream after an import).
   std::vector<uint8_t> takeRemainder();
 
  private:
+  std::optional<OpRepImport> nextImport();
+  std::optional<OpRepDevlist> nextDevlist();
+  void consume(size_t count);
+
   OpCode expected_;
   Limits limits_;
   std::vector<uint8_t> buffer_;
+  // DEVLIST progress, so that each device record is parsed once however the bytes arrive.
+  std::optional<OpRepDevlist> devlist_;
+  uint32_t expectedDevices_ = 0;
+  size_t parsed_ = 0;  // bytes of buffer_ already turned into devlist_
 };
 
 // What a client remembers of a submitted URB, needed to frame its RET_SUBMIT (the reply's own
@@ -108,12 +133,33 @@ class ServerUrbDecoder {
   ServerUrbDecoder(Limits limits, PendingLookup pending);
   void feed(std::span<const uint8_t> bytes);
   std::optional<ServerUrbMessage> next();
+  size_t buffered() const;
 
  private:
+  struct Framed {
+    ServerUrbMessage message;  // everything but payload and iso filled in
+    PendingSubmit pending;
+    size_t totalSize = 0;
+  };
+  Framed frameHeader();
+  ServerUrbMessage finish(Framed framed);
+
   Limits limits_;
   PendingLookup pending_;
   std::vector<uint8_t> buffer_;
   size_t start_ = 0;
+  std::optional<Framed> framed_;
 };
+
+// Isochronous IN data travels packed: packet i's actual_length bytes follow packet i-1's, whatever
+// the descriptors' offsets (the kernel's stub_tx / usbip_pad_iso). packIsoInData builds that from
+// a transfer buffer laid out by offsets; unpackIsoInData places packed data back at the offsets
+// into a buffer of `transferBufferLength` bytes. Both check every descriptor against the buffers
+// and throw std::invalid_argument on inconsistency.
+std::vector<uint8_t> packIsoInData(std::span<const uint8_t> transferBuffer,
+                                   std::span<const IsoPacket> packets);
+std::vector<uint8_t> unpackIsoInData(std::span<const uint8_t> packed,
+                                     std::span<const IsoPacket> packets,
+                                     size_t transferBufferLength);
 
 }  // namespace usbip::proto

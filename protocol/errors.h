@@ -10,7 +10,33 @@ namespace usbip::proto {
 
 // The rule identifiers of the input-rules table (F = framing, I = isochronous, C = control,
 // T = transfer flags, U = unlink, R = replies a client receives).
-enum class Rule { F1, F2, F3, F4, F5, F6, F7, F8, F9, F10, F11, I1, I2, I3, I4, I5, C1, C2, C3, C4, T1, U1, U2, R1, R2 };
+enum class Rule {
+  F1,
+  F2,
+  F3,
+  F4,
+  F5,
+  F6,
+  F7,
+  F8,
+  F9,
+  F10,
+  F11,
+  I1,
+  I2,
+  I3,
+  I4,
+  I5,
+  C1,
+  C2,
+  C3,
+  C4,
+  T1,
+  U1,
+  U2,
+  R1,
+  R2
+};
 
 std::string_view ruleName(Rule rule);
 
