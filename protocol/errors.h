@@ -9,7 +9,7 @@
 namespace usbip::proto {
 
 // The rule identifiers of the input-rules table (F = framing, I = isochronous, C = control,
-// T = transfer flags, U = unlink, R = replies a client receives).
+// T = transfer flags, U = unlink, R = replies a client receives, E = export).
 enum class Rule {
   F1,
   F2,
@@ -35,7 +35,9 @@ enum class Rule {
   U1,
   U2,
   R1,
-  R2
+  R2,
+  E1,
+  E2
 };
 
 std::string_view ruleName(Rule rule);
