@@ -1,14 +1,20 @@
-// Helpers for writing wire fixtures by hand and feeding them to decoders in pieces.
+// Helpers for writing wire fixtures by hand, feeding them to decoders in pieces, and checking
+// which rule a decoder reports.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <random>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "protocol/codec.h"
+#include "protocol/errors.h"
 
 namespace usbip::proto::test {
 
@@ -92,10 +98,6 @@ Bytes encoded(const Message& message) {
   return out;
 }
 
-}  // namespace usbip::proto::test
-
-namespace usbip::proto::test {
-
 // Overwrites the big-endian 32-bit word at `offset` of a fixture.
 inline Bytes patch32(Bytes bytes, size_t offset, uint32_t value) {
   bytes.at(offset) = static_cast<uint8_t>(value >> 24);
@@ -120,7 +122,19 @@ inline constexpr size_t kTransferFlags = 20;         // RET_SUBMIT: status
 inline constexpr size_t kTransferBufferLength = 24;  // RET_SUBMIT: actual_length
 inline constexpr size_t kNumberOfPackets = 32;
 inline constexpr size_t kSetup = 40;
-inline constexpr size_t kFirstIsoAfterHeader = 48;
 }  // namespace offset
+
+// Asserts that `call` throws the ProtocolError of a given rule and field.
+template <typename Call>
+::testing::AssertionResult violates(Call&& call, Rule rule, const std::string& field) {
+  try {
+    call();
+  } catch (const ProtocolError& error) {
+    if (error.rule() == rule && error.field() == field) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure()
+           << "expected rule " << ruleName(rule) << " field " << field << ", got: " << error.what();
+  }
+  return ::testing::AssertionFailure() << "no ProtocolError thrown";
+}
 
 }  // namespace usbip::proto::test

@@ -2,9 +2,8 @@
 #include <gtest/gtest.h>
 
 #include "protocol/codec.h"
-#include "protocol/tests/expect_violation.h"
-#include "protocol/tests/fixtures.h"
-#include "protocol/tests/test_support.h"
+#include "protocol/test_fixtures.h"
+#include "protocol/test_support.h"
 
 namespace usbip::proto::test {
 namespace {

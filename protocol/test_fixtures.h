@@ -6,7 +6,7 @@
 
 #include "protocol/codec.h"
 #include "protocol/messages.h"
-#include "protocol/tests/test_support.h"
+#include "protocol/test_support.h"
 
 namespace usbip::proto::test {
 

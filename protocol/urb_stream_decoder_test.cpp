@@ -4,9 +4,8 @@
 #include <limits>
 
 #include "protocol/codec.h"
-#include "protocol/tests/expect_violation.h"
-#include "protocol/tests/fixtures.h"
-#include "protocol/tests/test_support.h"
+#include "protocol/test_fixtures.h"
+#include "protocol/test_support.h"
 
 namespace usbip::proto::test {
 namespace {

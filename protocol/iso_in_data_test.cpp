@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "protocol/codec.h"
-#include "protocol/tests/test_support.h"
+#include "protocol/test_support.h"
 
 namespace usbip::proto::test {
 namespace {
