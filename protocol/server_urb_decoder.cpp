@@ -5,6 +5,7 @@
 
 #include "protocol/byte_reader.h"
 #include "protocol/codec.h"
+#include "protocol/consumed_prefix.h"
 #include "protocol/hex.h"
 #include "protocol/iso_descriptor_codec.h"
 #include "protocol/urb_header.h"
@@ -46,14 +47,7 @@ ServerUrbDecoder::ServerUrbDecoder(Limits limits, PendingLookup pending)
     : limits_(limits), pending_(std::move(pending)) {}
 
 void ServerUrbDecoder::feed(std::span<const uint8_t> bytes) {
-  // Same compaction as UrbStreamDecoder: linear in the bytes received.
-  if (start_ == buffer_.size()) {
-    buffer_.clear();
-    start_ = 0;
-  } else if (start_ > 0 && start_ >= buffer_.size() - start_) {
-    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(start_));
-    start_ = 0;
-  }
+  dropConsumedPrefix(buffer_, start_);
   buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
 }
 

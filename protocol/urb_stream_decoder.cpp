@@ -6,6 +6,7 @@
 
 #include "protocol/byte_reader.h"
 #include "protocol/codec.h"
+#include "protocol/consumed_prefix.h"
 #include "protocol/hex.h"
 #include "protocol/iso_descriptor_codec.h"
 #include "protocol/urb_header.h"
@@ -92,15 +93,7 @@ UrbStreamDecoder::UrbStreamDecoder(Limits limits, EndpointLookup endpoints)
     : limits_(limits), endpoints_(std::move(endpoints)) {}
 
 void UrbStreamDecoder::feed(std::span<const uint8_t> bytes) {
-  // Dropping the consumed prefix only once it is at least as large as what remains moves each
-  // byte a bounded number of times, so decoding stays linear in the bytes received.
-  if (start_ == buffer_.size()) {
-    buffer_.clear();
-    start_ = 0;
-  } else if (start_ > 0 && start_ >= buffer_.size() - start_) {
-    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(start_));
-    start_ = 0;
-  }
+  dropConsumedPrefix(buffer_, start_);
   buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
 }
 
