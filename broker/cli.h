@@ -1,0 +1,37 @@
+// The command line of usbip-host: commands, options, help texts and exit codes.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/address.h"
+
+namespace usbip {
+
+// Exit codes scripts can rely on; the help text documents them.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;  // a runtime failure: device gone, socket error...
+inline constexpr int kExitUsage = 2;    // the command line was wrong (unknown option, bad DEVICE)
+
+enum class Command { kNone, kListen, kConnect, kList };
+
+struct Invocation {
+  Command command = Command::kNone;
+  bool help = false;  // print help for `command` (or the overview when kNone) and exit 0
+  std::string logLevel = "info";
+  Address address;                        // listen, connect
+  std::vector<std::string> devices;       // listen (zero or more), connect (exactly one)
+  std::optional<std::string> workerPath;  // listen, connect: overrides the usbip-worker next to us
+  bool json = false;                      // list
+};
+
+// Parses argv[1..]. Throws std::invalid_argument with a message naming what was wrong; DEVICE
+// arguments are checked for syntax here (not for presence).
+Invocation parseCommandLine(std::span<const std::string> arguments);
+
+// The help text for one command, or the overview for Command::kNone.
+std::string helpText(Command command);
+
+}  // namespace usbip

@@ -1,0 +1,80 @@
+#include "broker/cli.h"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+namespace usbip {
+namespace {
+
+Invocation parse(std::vector<std::string> args) {
+  return parseCommandLine(args);
+}
+
+void expectUsageError(std::vector<std::string> args, const std::string& mentions) {
+  try {
+    parse(args);
+    FAIL() << "accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find(mentions), std::string::npos) << e.what();
+  }
+}
+
+TEST(Cli, ListenWithDevices) {
+  const auto inv = parse({"listen", "tcp:3240", "1-2", "sim:hid", "--log-level", "debug"});
+  EXPECT_EQ(inv.command, Command::kListen);
+  EXPECT_EQ(inv.address.port, 3240u);
+  EXPECT_EQ(inv.devices, (std::vector<std::string>{"1-2", "sim:hid"}));
+  EXPECT_EQ(inv.logLevel, "debug");
+  EXPECT_FALSE(inv.workerPath.has_value());
+}
+
+TEST(Cli, ListenWithoutDevicesExportsNothing) {
+  EXPECT_TRUE(parse({"listen", "unix:/run/u.sock"}).devices.empty());
+}
+
+TEST(Cli, OptionsAnywhereAndWithEquals) {
+  const auto inv = parse({"--log-level=warn", "connect", "--worker=/opt/w", "vsock:2:5000", "1-1"});
+  EXPECT_EQ(inv.command, Command::kConnect);
+  EXPECT_EQ(inv.logLevel, "warn");
+  EXPECT_EQ(inv.workerPath, "/opt/w");
+  EXPECT_EQ(inv.devices, std::vector<std::string>{"1-1"});
+}
+
+TEST(Cli, ListJson) {
+  const auto inv = parse({"list", "--json"});
+  EXPECT_EQ(inv.command, Command::kList);
+  EXPECT_TRUE(inv.json);
+}
+
+TEST(Cli, HelpEverywhere) {
+  EXPECT_TRUE(parse({"--help"}).help);
+  EXPECT_EQ(parse({"listen", "--help"}).command, Command::kListen);
+  EXPECT_TRUE(parse({"connect", "-h"}).help);
+  // Help wins over otherwise missing arguments.
+  EXPECT_TRUE(parse({"connect", "--help"}).help);
+  for (auto c : {Command::kNone, Command::kListen, Command::kConnect, Command::kList}) {
+    const auto text = helpText(c);
+    EXPECT_NE(text.find("Usage: usbip-host"), std::string::npos);
+    EXPECT_NE(text.find("2  usage error"), std::string::npos) << "exit codes documented";
+  }
+}
+
+TEST(Cli, Errors) {
+  expectUsageError({}, "no command");
+  expectUsageError({"serve"}, "unknown command 'serve'");
+  expectUsageError({"listen"}, "listen needs ADDR");
+  expectUsageError({"listen", "3240"}, "bad address '3240'");
+  expectUsageError({"listen", "tcp:3240", "usb1"}, "bad device 'usb1'");
+  expectUsageError({"listen", "tcp:3240", "sim:mouse"}, "unknown simulated device 'mouse'");
+  expectUsageError({"connect", "tcp:h:1"}, "exactly one DEVICE");
+  expectUsageError({"connect", "tcp:h:1", "1-1", "1-2"}, "exactly one DEVICE");
+  expectUsageError({"list", "1-1"}, "list takes no arguments");
+  expectUsageError({"list", "--worker", "/w"}, "--worker applies to listen and connect");
+  expectUsageError({"listen", "tcp:1", "--json"}, "--json applies to list");
+  expectUsageError({"listen", "tcp:1", "--frobnicate"}, "unknown option '--frobnicate'");
+  expectUsageError({"listen", "tcp:1", "--log-level"}, "--log-level needs a value");
+}
+
+}  // namespace
+}  // namespace usbip

@@ -1,0 +1,14 @@
+// The export records of the simulated devices (sim:hid, sim:cdc, sim:uac). They sit on bus 0,
+// which no real host controller uses, so their bus IDs never clash with a real device's.
+#pragma once
+
+#include <string_view>
+
+#include "broker/export_policy.h"
+
+namespace usbip {
+
+// Throws std::invalid_argument for an unknown name.
+ExportCandidate simulatedCandidate(std::string_view name);
+
+}  // namespace usbip

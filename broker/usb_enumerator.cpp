@@ -1,0 +1,168 @@
+// Reads the host's USB devices from udev (subsystem usb): devices with devtype usb_device, and
+// their interfaces (devtype usb_interface) of the active configuration.
+#include <libudev.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <limits>
+#include <memory>
+#include <stdexcept>
+#include <tuple>
+
+#include "broker/usb_device.h"
+#include "common/syscall.h"
+
+namespace usbip {
+namespace {
+
+struct UdevUnref {
+  void operator()(udev* u) const { udev_unref(u); }
+  void operator()(udev_enumerate* e) const { udev_enumerate_unref(e); }
+  void operator()(udev_device* d) const { udev_device_unref(d); }
+};
+using UdevPtr = std::unique_ptr<udev, UdevUnref>;
+using EnumeratePtr = std::unique_ptr<udev_enumerate, UdevUnref>;
+using DevicePtr = std::unique_ptr<udev_device, UdevUnref>;
+
+// A sysfs attribute vanished or did not parse: the device is skipped, the listing goes on.
+struct SkipDevice : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string_view trimmed(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\n'))
+    text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\n'))
+    text.remove_suffix(1);
+  return text;
+}
+
+std::string attribute(udev_device* device, const char* name) {
+  const char* value = udev_device_get_sysattr_value(device, name);
+  return value ? std::string(value) : std::string();
+}
+
+template <typename T>
+T numericAttribute(udev_device* device, const char* name, int base, bool emptyIsZero = false) {
+  const std::string raw = attribute(device, name);
+  const std::string_view text = trimmed(raw);
+  if (text.empty() && emptyIsZero) return 0;
+  uint64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() ||
+      value > std::numeric_limits<T>::max()) {
+    throw SkipDevice(std::string("sysfs attribute ") + name + " is '" + raw + "'");
+  }
+  return static_cast<T>(value);
+}
+
+EnumeratePtr newEnumeration(udev* context, const char* devtype) {
+  EnumeratePtr e(udev_enumerate_new(context));
+  if (!e) throwErrno(errno, "udev_enumerate_new");
+  checkSyscall(udev_enumerate_add_match_subsystem(e.get(), "usb"), "udev match subsystem usb");
+  checkSyscall(udev_enumerate_add_match_property(e.get(), "DEVTYPE", devtype),
+               std::string("udev match DEVTYPE=") + devtype);
+  return e;
+}
+
+template <typename Visit>
+void forEachDevice(udev* context, udev_enumerate* e, const char* what, Visit&& visit) {
+  const int rc = udev_enumerate_scan_devices(e);
+  if (rc < 0) throwErrno(-rc, std::string("udev scan ") + what);
+  udev_list_entry* entry = nullptr;
+  udev_list_entry_foreach(entry, udev_enumerate_get_list_entry(e)) {
+    DevicePtr device(udev_device_new_from_syspath(context, udev_list_entry_get_name(entry)));
+    if (device) visit(device.get());  // gone since the scan: nothing to report
+  }
+}
+
+std::vector<SysfsAncestor> ancestorsOf(udev_device* device) {
+  std::vector<SysfsAncestor> chain;
+  // Parents are owned by the child; they are not unref'd.
+  for (udev_device* p = udev_device_get_parent(device); p; p = udev_device_get_parent(p)) {
+    const char* driver = udev_device_get_driver(p);
+    chain.push_back({udev_device_get_sysname(p), driver ? driver : ""});
+  }
+  return chain;
+}
+
+std::vector<UsbInterface> interfacesOf(udev* context, udev_device* device,
+                                       std::vector<proto::InterfaceRecord>& records) {
+  auto e = newEnumeration(context, "usb_interface");
+  checkSyscall(udev_enumerate_add_match_parent(e.get(), device), "udev match parent");
+  std::vector<std::pair<UsbInterface, proto::InterfaceRecord>> found;
+  forEachDevice(context, e.get(), "usb interfaces", [&](udev_device* intf) {
+    const char* driver = udev_device_get_driver(intf);
+    found.push_back(
+        {{numericAttribute<uint8_t>(intf, "bInterfaceNumber", 16), driver ? driver : ""},
+         {numericAttribute<uint8_t>(intf, "bInterfaceClass", 16),
+          numericAttribute<uint8_t>(intf, "bInterfaceSubClass", 16),
+          numericAttribute<uint8_t>(intf, "bInterfaceProtocol", 16)}});
+  });
+  std::sort(found.begin(), found.end(),
+            [](const auto& a, const auto& b) { return a.first.number < b.first.number; });
+  std::vector<UsbInterface> interfaces;
+  for (auto& [intf, record] : found) {
+    interfaces.push_back(std::move(intf));
+    records.push_back(record);
+  }
+  return interfaces;
+}
+
+UsbDevice readDevice(udev* context, udev_device* device) {
+  UsbDevice d;
+  auto& r = d.candidate.exported.device;
+  r.busid = udev_device_get_sysname(device);
+  r.path = udev_device_get_syspath(device);
+  r.busnum = numericAttribute<uint32_t>(device, "busnum", 10);
+  r.devnum = numericAttribute<uint32_t>(device, "devnum", 10);
+  r.speed = speedFromSysfs(trimmed(attribute(device, "speed")));
+  r.idVendor = numericAttribute<uint16_t>(device, "idVendor", 16);
+  r.idProduct = numericAttribute<uint16_t>(device, "idProduct", 16);
+  r.bcdDevice = numericAttribute<uint16_t>(device, "bcdDevice", 16);
+  r.bDeviceClass = numericAttribute<uint8_t>(device, "bDeviceClass", 16);
+  r.bDeviceSubClass = numericAttribute<uint8_t>(device, "bDeviceSubClass", 16);
+  r.bDeviceProtocol = numericAttribute<uint8_t>(device, "bDeviceProtocol", 16);
+  // Empty while the device is unconfigured.
+  r.bConfigurationValue = numericAttribute<uint8_t>(device, "bConfigurationValue", 10, true);
+  r.bNumConfigurations = numericAttribute<uint8_t>(device, "bNumConfigurations", 10);
+  r.bNumInterfaces = numericAttribute<uint8_t>(device, "bNumInterfaces", 10, true);
+  d.interfaces = interfacesOf(context, device, d.candidate.exported.interfaces);
+  d.candidate.behindVhci = isBehindVhci(ancestorsOf(device));
+  d.manufacturer = std::string(trimmed(attribute(device, "manufacturer")));
+  d.product = std::string(trimmed(attribute(device, "product")));
+  if (const char* node = udev_device_get_devnode(device)) {
+    d.devnode = node;
+  } else {
+    char fallback[32];
+    std::snprintf(fallback, sizeof fallback, "/dev/bus/usb/%03u/%03u", r.busnum, r.devnum);
+    d.devnode = fallback;
+  }
+  return d;
+}
+
+}  // namespace
+
+std::vector<UsbDevice> enumerateUsbDevices() {
+  UdevPtr context(udev_new());
+  if (!context) throwErrno(errno, "udev_new");
+  auto e = newEnumeration(context.get(), "usb_device");
+  std::vector<UsbDevice> devices;
+  forEachDevice(context.get(), e.get(), "usb devices", [&](udev_device* device) {
+    try {
+      devices.push_back(readDevice(context.get(), device));
+    } catch (const SkipDevice& skipped) {
+      spdlog::warn("skipping USB device {}: {}", udev_device_get_sysname(device), skipped.what());
+    }
+  });
+  std::sort(devices.begin(), devices.end(), [](const UsbDevice& a, const UsbDevice& b) {
+    const auto& x = a.candidate.exported.device;
+    const auto& y = b.candidate.exported.device;
+    return std::tie(x.busnum, x.busid) < std::tie(y.busnum, y.busid);
+  });
+  return devices;
+}
+
+}  // namespace usbip

@@ -1,0 +1,105 @@
+#include "broker/worker_process.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "common/syscall.h"
+
+namespace usbip {
+namespace {
+
+// posix_spawn* report errors as their return value, not in errno.
+void checkSpawn(int rc, const char* what) {
+  if (rc != 0) throwErrno(rc, what);
+}
+
+struct FileActions {
+  posix_spawn_file_actions_t actions;
+  FileActions() { checkSpawn(posix_spawn_file_actions_init(&actions), "posix_spawn_file_actions"); }
+  ~FileActions() { posix_spawn_file_actions_destroy(&actions); }
+};
+
+struct SpawnAttributes {
+  posix_spawnattr_t attributes;
+  SpawnAttributes() { checkSpawn(posix_spawnattr_init(&attributes), "posix_spawnattr_init"); }
+  ~SpawnAttributes() { posix_spawnattr_destroy(&attributes); }
+};
+
+}  // namespace
+
+std::string defaultWorkerPath() {
+  const auto self = std::filesystem::read_symlink("/proc/self/exe");
+  return (self.parent_path() / "usbip-worker").string();
+}
+
+pid_t spawnWorker(const WorkerCommand& command, const UniqueFd& ipcEnd) {
+  // dup2(fd, fd) would leave close-on-exec set; keep the source away from the target number.
+  UniqueFd moved;
+  int source = ipcEnd.get();
+  if (source == kWorkerIpcFd) {
+    moved = UniqueFd(checkSyscall(::fcntl(source, F_DUPFD_CLOEXEC, kWorkerIpcFd + 1),
+                                  "move the worker's IPC descriptor"));
+    source = moved.get();
+  }
+  FileActions files;
+  checkSpawn(
+      posix_spawn_file_actions_addopen(&files.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0),
+      "spawn: stdin from /dev/null");
+  checkSpawn(posix_spawn_file_actions_adddup2(&files.actions, source, kWorkerIpcFd),
+             "spawn: IPC descriptor as fd 3");
+  // Everything of ours is close-on-exec already; this makes sure of it.
+  checkSpawn(posix_spawn_file_actions_addclosefrom_np(&files.actions, kWorkerIpcFd + 1),
+             "spawn: close other descriptors");
+
+  SpawnAttributes attrs;
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigfillset(&defaults);
+  checkSpawn(posix_spawnattr_setsigmask(&attrs.attributes, &none), "spawn: signal mask");
+  checkSpawn(posix_spawnattr_setsigdefault(&attrs.attributes, &defaults), "spawn: signals");
+  checkSpawn(
+      posix_spawnattr_setflags(&attrs.attributes,
+                               POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID),
+      "spawn: flags");
+
+  std::vector<std::string> args = {command.path, "--log-level", command.logLevel};
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  char* envp[] = {nullptr};
+  pid_t pid = 0;
+  checkSpawn(
+      posix_spawn(&pid, command.path.c_str(), &files.actions, &attrs.attributes, argv.data(), envp),
+      ("start worker " + command.path).c_str());
+  return pid;
+}
+
+void waitForExit(pid_t pid) {
+  siginfo_t info{};
+  retrySyscall("wait for worker " + std::to_string(pid),
+               [&] { return ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT); });
+}
+
+std::string reapWorker(pid_t pid, bool* clean) {
+  int status = 0;
+  retrySyscall("reap worker " + std::to_string(pid), [&] { return ::waitpid(pid, &status, 0); });
+  *clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    const char* name = ::sigdescr_np(sig);
+    return "killed by signal " + std::to_string(sig) + " (" + (name ? name : "?") + ")" +
+           (WCOREDUMP(status) ? ", core dumped" : "");
+  }
+  return "ended with wait status " + std::to_string(status);
+}
+
+}  // namespace usbip

@@ -1,0 +1,34 @@
+// Starting and reaping usbip-worker processes.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "common/unique_fd.h"
+
+namespace usbip {
+
+// The worker's end of the IPC socketpair is always this descriptor in the worker.
+inline constexpr int kWorkerIpcFd = 3;
+
+struct WorkerCommand {
+  std::string path;      // the usbip-worker program
+  std::string logLevel;  // passed on as --log-level
+};
+
+// The usbip-worker that sits in the same directory as the running usbip-host.
+std::string defaultWorkerPath();
+
+// Starts the worker with `ipcEnd` as fd 3, /dev/null as stdin, our stdout and stderr, and no
+// other descriptor; with an empty environment, default signal dispositions, an empty signal mask
+// and a session of its own (a terminal's ^C reaches the broker, which stops its workers).
+pid_t spawnWorker(const WorkerCommand& command, const UniqueFd& ipcEnd);
+
+// Waits for `pid` to exit without reaping it (the caller reaps it with reapWorker(), after it has
+// stopped using the pid, so the pid cannot be reused while someone may still signal it).
+void waitForExit(pid_t pid);
+// Reaps `pid` and describes how it ended: "exited with status 0", "killed by signal 9 (Killed)".
+std::string reapWorker(pid_t pid, bool* clean);
+
+}  // namespace usbip

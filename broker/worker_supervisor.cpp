@@ -1,0 +1,153 @@
+#include "broker/worker_supervisor.h"
+
+#include <capnp/rpc-twoparty.h>
+#include <kj/async-io.h>
+#include <poll.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+
+#include <cstring>
+
+#include "broker/worker_session.h"
+#include "common/syscall.h"
+#include "ipc/send_only_fd_stream.h"
+
+namespace usbip {
+namespace {
+
+// IPC messages from a worker are tiny; a worker sending more is broken or hostile.
+capnp::ReaderOptions workerMessageLimits() {
+  capnp::ReaderOptions options;
+  options.traversalLimitInWords = 16 * 1024;
+  options.nestingLimit = 16;
+  return options;
+}
+
+// Serves ipc::Broker on `brokerEnd` until the worker disconnects or breaks the session table.
+// Returns true when it broke the table.
+bool serveWorker(ExportRegistry& registry, UniqueFd brokerEnd, AcceptedConnection client,
+                 const std::string& context, std::optional<Lease>& lease) {
+  auto io = kj::setupAsyncIo();
+  auto stream = io.lowLevelProvider->wrapUnixSocketFd(
+      brokerEnd.release(),
+      kj::LowLevelAsyncIoProvider::TAKE_OWNERSHIP | kj::LowLevelAsyncIoProvider::ALREADY_CLOEXEC);
+  // Descriptors go to the worker, never from it.
+  ipc::SendOnlyFdStream messages(*stream);
+  capnp::TwoPartyVatNetwork network(messages, ipc::kMaxFdsPerBrokerMessage,
+                                    capnp::rpc::twoparty::Side::SERVER, workerMessageLimits());
+  auto violation = kj::newPromiseAndFulfiller<void>();
+  auto rpc =
+      capnp::makeRpcServer(network, kj::heap<WorkerSession>(registry, std::move(client), context,
+                                                            lease, std::move(violation.fulfiller)));
+  bool violated = false;
+  network.onDisconnect()
+      .exclusiveJoin(violation.promise.then([&] { violated = true; }))
+      .wait(io.waitScope);
+  return violated;
+}
+
+}  // namespace
+
+WorkerSupervisor::WorkerSupervisor(ExportRegistry& registry, WorkerCommand command)
+    : registry_(registry),
+      command_(std::move(command)),
+      sessionEnded_(checkSyscall(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), "eventfd")) {}
+
+WorkerSupervisor::~WorkerSupervisor() {
+  stopAll();
+}
+
+void WorkerSupervisor::start(AcceptedConnection client) {
+  std::lock_guard lock(mutex_);
+  auto& session = sessions_.emplace_back();
+  session.thread = std::thread(
+      [this, &session, c = std::move(client)]() mutable { run(session, std::move(c)); });
+}
+
+void WorkerSupervisor::run(Session& session, AcceptedConnection client) {
+  std::string context = "client " + client.peer;
+  try {
+    int pair[2];
+    checkSyscall(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), "IPC socketpair");
+    UniqueFd brokerEnd(pair[0]), workerEnd(pair[1]);
+    pid_t pid = spawnWorker(command_, workerEnd);
+    workerEnd.reset();
+    {
+      std::lock_guard lock(mutex_);
+      session.pid = pid;
+    }
+    context += " (worker " + std::to_string(pid) + ")";
+    spdlog::info("{}: connected", context);
+
+    std::optional<Lease> lease;  // outlives the IPC session: released only after the exit
+    const bool violated =
+        serveWorker(registry_, std::move(brokerEnd), std::move(client), context, lease);
+    if (violated) ::kill(pid, SIGKILL);
+    waitForExit(pid);
+    {
+      std::lock_guard lock(mutex_);
+      session.pid = 0;  // from now on nobody signals this pid, which reaping frees for reuse
+    }
+    bool clean = false;
+    const std::string how = reapWorker(pid, &clean);
+    if (clean) {
+      spdlog::info("{}: worker {}", context, how);
+    } else {
+      spdlog::warn("{}: worker {}", context, how);
+    }
+    lease.reset();
+  } catch (const std::exception& e) {
+    spdlog::error("{}: {}", context, e.what());
+  }
+  {
+    std::lock_guard lock(mutex_);
+    session.finished = true;
+  }
+  const uint64_t one = 1;
+  if (::write(sessionEnded_.get(), &one, sizeof one) < 0) {
+    spdlog::warn("cannot signal the end of a session: {}", std::strerror(errno));
+  }
+}
+
+size_t WorkerSupervisor::reapFinished() {
+  uint64_t count = 0;
+  if (::read(sessionEnded_.get(), &count, sizeof count) < 0 && errno != EAGAIN) {
+    throwErrno(errno, "read the session-ended eventfd");
+  }
+  std::list<Session> done;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      auto next = std::next(it);
+      if (it->finished) done.splice(done.end(), sessions_, it);
+      it = next;
+    }
+  }
+  for (auto& s : done)
+    s.thread.join();
+  std::lock_guard lock(mutex_);
+  return sessions_.size();
+}
+
+void WorkerSupervisor::signalAll(int signal) {
+  std::lock_guard lock(mutex_);
+  for (const auto& s : sessions_) {
+    if (s.pid > 0) ::kill(s.pid, signal);
+  }
+}
+
+void WorkerSupervisor::stopAll(std::chrono::milliseconds grace) {
+  signalAll(SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (reapFinished() > 0) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      signalAll(SIGKILL);
+    }
+    pollfd pfd{sessionEnded_.get(), POLLIN, 0};
+    retrySyscall("poll for ended sessions", [&] { return ::poll(&pfd, 1, 50); });
+  }
+}
+
+}  // namespace usbip

@@ -1,0 +1,54 @@
+// Runs one usbip-worker per client connection, each session on its own thread with its own KJ
+// event loop, and stops them all on request.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <list>
+#include <mutex>
+#include <thread>
+
+#include "broker/export_registry.h"
+#include "broker/worker_process.h"
+#include "common/socket.h"
+#include "common/unique_fd.h"
+
+namespace usbip {
+
+class WorkerSupervisor {
+ public:
+  WorkerSupervisor(ExportRegistry& registry, WorkerCommand command);
+  WorkerSupervisor(const WorkerSupervisor&) = delete;
+  WorkerSupervisor& operator=(const WorkerSupervisor&) = delete;
+  ~WorkerSupervisor();  // stopAll()
+
+  // Starts a worker for `client` and serves its IPC on a new thread.
+  void start(AcceptedConnection client);
+
+  // Readable whenever a session has ended; reapFinished() drains it.
+  int sessionEndedFd() const { return sessionEnded_.get(); }
+  // Joins the threads of ended sessions; returns how many sessions are still running.
+  size_t reapFinished();
+
+  // SIGTERM to every worker, SIGKILL to those still running after `grace`; joins every thread.
+  void stopAll(std::chrono::milliseconds grace = std::chrono::seconds(5));
+
+ private:
+  struct Session {
+    std::thread thread;
+    pid_t pid = 0;  // 0 before the worker starts and once it has exited
+    bool finished = false;
+  };
+
+  void run(Session& session, AcceptedConnection client);
+  void signalAll(int signal);
+
+  ExportRegistry& registry_;
+  const WorkerCommand command_;
+  UniqueFd sessionEnded_;  // eventfd
+  std::mutex mutex_;
+  std::list<Session> sessions_;  // guarded by mutex_; std::list: Session addresses stay valid
+};
+
+}  // namespace usbip

@@ -1,0 +1,112 @@
+@0xbf2d72a1c114b5ac;
+# The broker-worker trust boundary.
+#
+# usbip-host (the broker: privileged, never reads a client byte) serves `Broker` on its end of a
+# socketpair made for one client connection; usbip-worker (unprivileged, confined, parses every
+# byte the remote client sends) is the only caller. The worker is trusted no more than the client
+# it talks to: a worker may have been taken over by that client. So the broker re-checks every
+# request with the same function the worker used to pre-check it (broker/export_policy.h),
+# accepts each method only in the session state where it belongs and only once, and treats
+# anything else as fatal for the session (the worker is killed).
+#
+# File descriptors travel only from broker to worker, as `FdHandle` capabilities (SCM_RIGHTS on
+# this socketpair). The broker accepts no descriptors from the worker.
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("usbip::ipc");
+
+# The kernel's enum usb_device_speed, as USB/IP carries it.
+enum Speed {
+  unknown @0;
+  low @1;
+  full @2;
+  high @3;
+  wireless @4;
+  super @5;
+  superPlus @6;
+}
+
+# struct usbip_usb_device: what OP_REP_DEVLIST and OP_REP_IMPORT tell the client.
+struct DeviceRecord {
+  path @0 :Text;
+  busid @1 :Text;
+  busnum @2 :UInt32;
+  devnum @3 :UInt32;
+  speed @4 :Speed;
+  idVendor @5 :UInt16;
+  idProduct @6 :UInt16;
+  bcdDevice @7 :UInt16;
+  bDeviceClass @8 :UInt8;
+  bDeviceSubClass @9 :UInt8;
+  bDeviceProtocol @10 :UInt8;
+  bConfigurationValue @11 :UInt8;
+  bNumConfigurations @12 :UInt8;
+  bNumInterfaces @13 :UInt8;
+}
+
+# struct usbip_usb_interface.
+struct InterfaceRecord {
+  bInterfaceClass @0 :UInt8;
+  bInterfaceSubClass @1 :UInt8;
+  bInterfaceProtocol @2 :UInt8;
+}
+
+struct ExportedDevice {
+  device @0 :DeviceRecord;
+  interfaces @1 :List(InterfaceRecord);
+}
+
+# One device the broker offers, with the facts the export decision needs beyond the wire record
+# (rule E1: hubs and devices behind vhci_hcd are never exported).
+struct ExportCandidate {
+  exported @0 :ExportedDevice;
+  behindVhci @1 :Bool;
+}
+
+# Rule E2: which bus IDs may be exported. Today the devices named on the command line; policy
+# files will add to this struct.
+struct ExportPolicy {
+  allowedBusids @0 :List(Text);
+}
+
+# A capability whose content is the file descriptor it carries (Capability::Server::getFd). The
+# receiver takes the descriptor with Capability::Client::getFd() and dup()s it to keep it.
+interface FdHandle {}
+
+struct ImportedDevice {
+  exported @0 :ExportedDevice;  # the record for OP_REP_IMPORT
+  union {
+    # /dev/bus/usb/BBB/DDD opened read-write, kernel drivers detached from the exported
+    # interfaces, those interfaces claimed, and usbfs privileges dropped (USBDEVFS_DROP_PRIVILEGES)
+    # so that this descriptor can claim nothing else and detach no driver.
+    usbfs @1 :FdHandle;
+    # A simulated device ("hid", "cdc", "uac"): the worker instantiates it itself; nothing to open.
+    simulated @2 :Text;
+  }
+}
+
+struct ImportResult {
+  union {
+    device @0 :ImportedDevice;
+    # The broker said no; the text says why (for the worker's log). The client gets status 1.
+    refused @1 :Text;
+  }
+}
+
+interface Broker {
+  clientConnection @0 () -> (socket :FdHandle, peer :Text);
+  # Called by: the worker, first, exactly once per session.
+  # Trust: none needed. Hands over the accepted (or dialled) client socket, which the worker was
+  # started to serve; `peer` names the client for the worker's logs.
+
+  listDevices @1 () -> (devices :List(ExportCandidate), policy :ExportPolicy);
+  # Called by: the worker, after clientConnection, at most once, for OP_REQ_DEVLIST or to
+  # pre-check an OP_REQ_IMPORT.
+  # Trust: none needed; it reveals only what OP_REP_DEVLIST shows to any client anyway.
+
+  importDevice @2 (busid :Text) -> (result :ImportResult);
+  # Called by: the worker, after clientConnection, at most once, for OP_REQ_IMPORT.
+  # Trust: none. `busid` comes straight from the network client. The broker re-checks it with
+  # the worker's pre-check function and against its own state (not imported by another worker)
+  # before it opens anything; a refusal is an answer, never a crash.
+}

@@ -1,0 +1,104 @@
+#include "ipc/convert.h"
+
+#include <stdexcept>
+#include <string>
+
+namespace usbip::ipc {
+namespace {
+
+// The broker's side of these copies is trusted by the worker, but a wrong size would still
+// corrupt the wire record, so the same limits as on the wire apply.
+std::string boundedText(capnp::Text::Reader text, size_t max, const char* field) {
+  if (text.size() > max) {
+    throw std::invalid_argument(std::string("IPC field ") + field + " longer than " +
+                                std::to_string(max) + " bytes");
+  }
+  return std::string(text.cStr(), text.size());
+}
+
+proto::Speed speedFromCapnp(Speed speed) {
+  const auto value = static_cast<uint32_t>(speed);
+  if (value > static_cast<uint32_t>(proto::Speed::kSuperPlus)) {
+    throw std::invalid_argument("IPC field speed has unknown value " + std::to_string(value));
+  }
+  return static_cast<proto::Speed>(value);
+}
+
+}  // namespace
+
+void toCapnp(const proto::ExportedDevice& from, ExportedDevice::Builder to) {
+  auto d = to.initDevice();
+  const auto& r = from.device;
+  d.setPath(r.path);
+  d.setBusid(r.busid);
+  d.setBusnum(r.busnum);
+  d.setDevnum(r.devnum);
+  d.setSpeed(static_cast<Speed>(static_cast<uint16_t>(r.speed)));
+  d.setIdVendor(r.idVendor);
+  d.setIdProduct(r.idProduct);
+  d.setBcdDevice(r.bcdDevice);
+  d.setBDeviceClass(r.bDeviceClass);
+  d.setBDeviceSubClass(r.bDeviceSubClass);
+  d.setBDeviceProtocol(r.bDeviceProtocol);
+  d.setBConfigurationValue(r.bConfigurationValue);
+  d.setBNumConfigurations(r.bNumConfigurations);
+  d.setBNumInterfaces(r.bNumInterfaces);
+  auto interfaces = to.initInterfaces(static_cast<unsigned>(from.interfaces.size()));
+  for (unsigned i = 0; i < from.interfaces.size(); ++i) {
+    interfaces[i].setBInterfaceClass(from.interfaces[i].bInterfaceClass);
+    interfaces[i].setBInterfaceSubClass(from.interfaces[i].bInterfaceSubClass);
+    interfaces[i].setBInterfaceProtocol(from.interfaces[i].bInterfaceProtocol);
+  }
+}
+
+proto::ExportedDevice fromCapnp(ExportedDevice::Reader from) {
+  proto::ExportedDevice to;
+  auto d = from.getDevice();
+  auto& r = to.device;
+  r.path = boundedText(d.getPath(), 255, "path");
+  r.busid = boundedText(d.getBusid(), 31, "busid");
+  r.busnum = d.getBusnum();
+  r.devnum = d.getDevnum();
+  r.speed = speedFromCapnp(d.getSpeed());
+  r.idVendor = d.getIdVendor();
+  r.idProduct = d.getIdProduct();
+  r.bcdDevice = d.getBcdDevice();
+  r.bDeviceClass = d.getBDeviceClass();
+  r.bDeviceSubClass = d.getBDeviceSubClass();
+  r.bDeviceProtocol = d.getBDeviceProtocol();
+  r.bConfigurationValue = d.getBConfigurationValue();
+  r.bNumConfigurations = d.getBNumConfigurations();
+  r.bNumInterfaces = d.getBNumInterfaces();
+  const auto interfaces = from.getInterfaces();
+  if (interfaces.size() > 255) throw std::invalid_argument("IPC: more than 255 interfaces");
+  for (const auto i : interfaces) {
+    to.interfaces.push_back(
+        {i.getBInterfaceClass(), i.getBInterfaceSubClass(), i.getBInterfaceProtocol()});
+  }
+  return to;
+}
+
+void toCapnp(const usbip::ExportCandidate& from, ipc::ExportCandidate::Builder to) {
+  toCapnp(from.exported, to.initExported());
+  to.setBehindVhci(from.behindVhci);
+}
+
+usbip::ExportCandidate fromCapnp(ipc::ExportCandidate::Reader from) {
+  return {fromCapnp(from.getExported()), from.getBehindVhci()};
+}
+
+void toCapnp(const usbip::ExportPolicy& from, ipc::ExportPolicy::Builder to) {
+  auto busids = to.initAllowedBusids(static_cast<unsigned>(from.allowedBusids.size()));
+  for (unsigned i = 0; i < from.allowedBusids.size(); ++i)
+    busids.set(i, from.allowedBusids[i]);
+}
+
+usbip::ExportPolicy fromCapnp(ipc::ExportPolicy::Reader from) {
+  usbip::ExportPolicy to;
+  for (const auto busid : from.getAllowedBusids()) {
+    to.allowedBusids.push_back(boundedText(busid, 31, "allowedBusids"));
+  }
+  return to;
+}
+
+}  // namespace usbip::ipc

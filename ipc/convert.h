@@ -1,0 +1,20 @@
+// Copies between the plain value types (protocol/messages.h, broker/export_policy.h) and their
+// Cap'n Proto form (ipc/broker.capnp). Readers are bounds-checked where the plain type is narrower.
+#pragma once
+
+#include "broker/export_policy.h"
+#include "ipc/broker.capnp.h"
+#include "protocol/messages.h"
+
+namespace usbip::ipc {
+
+void toCapnp(const proto::ExportedDevice& from, ExportedDevice::Builder to);
+proto::ExportedDevice fromCapnp(ExportedDevice::Reader from);
+
+void toCapnp(const usbip::ExportCandidate& from, ipc::ExportCandidate::Builder to);
+usbip::ExportCandidate fromCapnp(ipc::ExportCandidate::Reader from);
+
+void toCapnp(const usbip::ExportPolicy& from, ipc::ExportPolicy::Builder to);
+usbip::ExportPolicy fromCapnp(ipc::ExportPolicy::Reader from);
+
+}  // namespace usbip::ipc

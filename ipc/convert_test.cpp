@@ -1,0 +1,63 @@
+#include "ipc/convert.h"
+
+#include <capnp/message.h>
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+namespace usbip::ipc {
+namespace {
+
+usbip::ExportCandidate sampleCandidate() {
+  usbip::ExportCandidate c;
+  auto& r = c.exported.device;
+  r.path = "/sys/devices/pci0000:00/0000:00:14.0/usb1/1-2";
+  r.busid = "1-2";
+  r.busnum = 1;
+  r.devnum = 5;
+  r.speed = proto::Speed::kHigh;
+  r.idVendor = 0x0525;
+  r.idProduct = 0xa4a0;
+  r.bcdDevice = 0x0100;
+  r.bDeviceClass = 0xff;
+  r.bConfigurationValue = 1;
+  r.bNumConfigurations = 2;
+  r.bNumInterfaces = 2;
+  c.exported.interfaces = {{0xff, 0, 0}, {0x08, 0x06, 0x50}};
+  c.behindVhci = true;
+  return c;
+}
+
+TEST(IpcConvert, CandidateRoundTrip) {
+  capnp::MallocMessageBuilder message;
+  const auto original = sampleCandidate();
+  toCapnp(original, message.initRoot<ipc::ExportCandidate>());
+  EXPECT_EQ(fromCapnp(message.getRoot<ipc::ExportCandidate>().asReader()), original);
+}
+
+TEST(IpcConvert, PolicyRoundTrip) {
+  capnp::MallocMessageBuilder message;
+  const usbip::ExportPolicy original{{"1-2", "3-1.4"}};
+  toCapnp(original, message.initRoot<ipc::ExportPolicy>());
+  EXPECT_EQ(fromCapnp(message.getRoot<ipc::ExportPolicy>().asReader()), original);
+}
+
+TEST(IpcConvert, RejectsBusidTooLongForTheWire) {
+  capnp::MallocMessageBuilder message;
+  auto candidate = sampleCandidate();
+  candidate.exported.device.busid = std::string(32, '1');
+  toCapnp(candidate, message.initRoot<ipc::ExportCandidate>());
+  EXPECT_THROW(fromCapnp(message.getRoot<ipc::ExportCandidate>().asReader()),
+               std::invalid_argument);
+}
+
+TEST(IpcConvert, RejectsUnknownSpeed) {
+  capnp::MallocMessageBuilder message;
+  auto builder = message.initRoot<ipc::ExportedDevice>();
+  toCapnp(sampleCandidate().exported, builder);
+  builder.getDevice().setSpeed(static_cast<ipc::Speed>(42));
+  EXPECT_THROW(fromCapnp(builder.asReader()), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace usbip::ipc
