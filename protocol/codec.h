@@ -50,7 +50,7 @@ struct EndpointInfo {
 using EndpointLookup = std::function<std::optional<EndpointInfo>(uint32_t ep, Direction direction)>;
 
 // Server side, before import: decodes OP_REQ_DEVLIST and OP_REQ_IMPORT (rules F1, F2). It never
-// consumes bytes past the end of the one message it decodes; `remainder()` hands them on.
+// consumes bytes past the end of the one message it decodes; `takeRemainder()` hands them on.
 class HandshakeDecoder {
  public:
   // Appends received bytes.
@@ -127,7 +127,8 @@ struct PendingSubmit {
 };
 using PendingLookup = std::function<std::optional<PendingSubmit>(uint32_t seqnum)>;
 
-// Client side, after import: decodes RET_SUBMIT and RET_UNLINK (F3, I4, length checks).
+// Client side, after import: decodes RET_SUBMIT and RET_UNLINK (F3, F6, F9, I1, I2, I4). A
+// RET_SUBMIT whose seqnum `pending` does not know is an F3 violation. IN iso data stays packed.
 class ServerUrbDecoder {
  public:
   ServerUrbDecoder(Limits limits, PendingLookup pending);
