@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -64,6 +66,23 @@ TEST(PolicyParser, ParsesTheExampleFile) {
   EXPECT_EQ(policy.limits.maxTransferSize, 65536u);
   EXPECT_EQ(policy.limits.maxBytesInFlight, 1048576u);
   EXPECT_EQ(policy.limits.maxUrbsInFlight, 64u);
+}
+
+TEST(PolicyParser, ParsesEveryExampleInTheDocs) {
+  std::ifstream in(USBIP_POLICY_DOC);
+  const std::string doc(std::istreambuf_iterator<char>(in), {});
+  ASSERT_FALSE(doc.empty());
+  constexpr std::string_view kOpen = "```toml\n";
+  int examples = 0;
+  for (auto at = doc.find(kOpen); at != std::string::npos; at = doc.find(kOpen, at)) {
+    at += kOpen.size();
+    const auto end = doc.find("```", at);
+    ASSERT_NE(end, std::string::npos);
+    const auto example = doc.substr(at, end - at);
+    EXPECT_NO_THROW(parsePolicy(example, "docs/policy.md", "example")) << example;
+    ++examples;
+  }
+  EXPECT_GE(examples, 4);
 }
 
 TEST(PolicyParser, MinimalListenRuleGetsDefaults) {
