@@ -1,10 +1,14 @@
 #include "policy/parser.h"
 
+#include <sys/stat.h>
 #include <toml++/toml.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 
+#include "policy/file_trust.h"
 #include "policy/tables.h"
 #include "policy/toml_reader.h"
 
@@ -77,23 +81,17 @@ DevicePolicy parsePolicy(std::string_view text, const std::string& file, const s
 DevicePolicy parsePolicyFile(const std::filesystem::path& path) {
   const std::string file = path.string();
   DiagnosticSink sink(file);
-  std::error_code ec;
-  const auto status = std::filesystem::status(path, ec);
-  if (ec) {
-    sink.add(1, "(file)", "cannot read: " + ec.message());
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) {
+    sink.add(1, "(file)", std::string("cannot read: ") + std::strerror(errno));
     throw PolicyError(sink.take());
   }
-  if (!std::filesystem::is_regular_file(status)) {
+  if (!S_ISREG(st.st_mode)) {
     sink.add(1, "(file)", "not a regular file");
     throw PolicyError(sink.take());
   }
-  using std::filesystem::perms;
-  if ((status.permissions() & (perms::group_write | perms::others_write)) != perms::none) {
-    sink.add(1, "(file)",
-             "writable by group or others: whoever can write a policy file can widen access "
-             "(chmod go-w)");
-  }
-  if (std::filesystem::file_size(path, ec) > kMaxFileSize && !ec) {
+  if (auto why = untrustedWriter(st, "a policy file"); !why.empty()) sink.add(1, "(file)", why);
+  if (static_cast<uintmax_t>(st.st_size) > kMaxFileSize) {
     sink.add(1, "(file)", "larger than 1 MiB; not a policy file");
     throw PolicyError(sink.take());
   }

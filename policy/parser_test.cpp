@@ -2,6 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <iterator>
@@ -588,6 +589,23 @@ TEST(PolicyFile, RefusesFilesOthersMayWrite) {
                     ":1: (file): writable by group or others: whoever can write a policy file "
                     "can widen access (chmod go-w)");
     }
+  }
+}
+
+TEST(PolicyFile, RefusesFilesOwnedByAnotherUser) {
+  if (::geteuid() != 0) GTEST_SKIP() << "changing a file's owner needs root";
+  TempDirForTest dir;
+  const auto path = dir.write("theirs.toml", kHead);
+  ASSERT_EQ(::chown(path.c_str(), 65534, 65534), 0);
+  try {
+    parsePolicyFile(path);
+    FAIL() << "expected a PolicyError";
+  } catch (const PolicyError& e) {
+    ASSERT_EQ(e.diagnostics().size(), 1u);
+    EXPECT_EQ(e.diagnostics().front().toString(),
+              path.string() +
+                  ":1: (file): owned by uid 65534: whoever owns a policy file can widen access "
+                  "(chown root)");
   }
 }
 

@@ -1,8 +1,11 @@
 #include "policy/policy_set.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <utility>
 
+#include "policy/file_trust.h"
 #include "policy/parser.h"
 #include "policy/policy_error.h"
 
@@ -45,6 +48,13 @@ std::string describe(const DeviceAttributes& device) {
 
 PolicySet PolicySet::load(const std::filesystem::path& dir, IfMissing ifMissing) {
   if (ifMissing == IfMissing::kEmpty && !std::filesystem::exists(dir)) return PolicySet();
+  std::vector<Diagnostic> diagnostics;
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) == 0) {
+    if (auto why = untrustedWriter(st, "the policy directory"); !why.empty()) {
+      diagnostics.push_back({dir.string(), 0, "(directory)", why});
+    }
+  }
   std::vector<std::filesystem::path> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     const auto name = entry.path().filename().string();
@@ -54,7 +64,6 @@ PolicySet PolicySet::load(const std::filesystem::path& dir, IfMissing ifMissing)
   std::sort(files.begin(), files.end());
 
   std::vector<DevicePolicy> policies;
-  std::vector<Diagnostic> diagnostics;
   for (const auto& file : files) {
     try {
       policies.push_back(parsePolicyFile(file));

@@ -93,6 +93,22 @@ TEST(PolicySet, CollectsTheErrorsOfEveryFile) {
                           "c.toml:4: export.mode: must be \"listen\" or \"connect\", not \"fly\""));
 }
 
+TEST(PolicySet, RefusesADirectoryOthersMayWrite) {
+  TempDirForTest dir;
+  dir.write("a.toml", allowRule("busid = \"1-2\""));
+  std::filesystem::permissions(dir.path(), std::filesystem::perms::all);
+  try {
+    PolicySet::load(dir.path());
+    FAIL() << "expected a PolicyError";
+  } catch (const PolicyError& e) {
+    ASSERT_EQ(e.diagnostics().size(), 1u);
+    EXPECT_EQ(e.diagnostics().front().toString(),
+              dir.path().string() +
+                  ":0: (directory): writable by group or others: whoever can write the policy "
+                  "directory can widen access (chmod go-w)");
+  }
+}
+
 TEST(PolicySet, IdenticalMatchesAreAnError) {
   TempDirForTest dir;
   dir.write("a.toml", allowRule("vid_pid = \"1234:5678\"\nbusid = \"1-2\""));
