@@ -35,7 +35,9 @@ struct Transfer {
   std::vector<uint8_t> data;            // OUT: the data; IN: sized to the requested length
   bool shortNotOk = false;              // IN only
   bool zeroPacket = false;              // bulk OUT only
-  std::vector<proto::IsoPacket> iso;    // isochronous: one entry per packet (offset, length)
+  // Isochronous: one entry per packet (offset, length). The URB engine hands over at most 128
+  // packets per transfer (usbfs's limit, rule I5), laid out back to back from offset 0.
+  std::vector<proto::IsoPacket> iso;
   int32_t interval = 0;
 };
 
@@ -79,6 +81,7 @@ class DeviceBackend {
   virtual void handleEvents() = 0;
 
   // Cancels everything pending and waits (bounded) until every completion has been delivered.
+  // A completion still missing when the bound expires is dropped: never called afterwards.
   virtual void drain() = 0;
 };
 

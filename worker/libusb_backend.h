@@ -1,0 +1,104 @@
+// A real device: libusb on the usbfs fd the broker opened and passed over IPC. libusb never
+// looks for devices itself (LIBUSB_OPTION_NO_DEVICE_DISCOVERY; the sandbox has no /dev/bus/usb
+// and no sysfs); it wraps the fd with libusb_wrap_sys_device. Transfers are asynchronous, any
+// number in flight per endpoint, and libusb's event fds join the engine's poll loop.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <map>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "common/unique_fd.h"
+#include "worker/device_backend.h"
+#include "worker/device_description.h"
+
+struct libusb_context;
+struct libusb_device_handle;
+struct libusb_transfer;
+
+namespace usbip::worker {
+
+struct LibusbBackendOptions {
+  // How long drain() waits for cancelled transfers to come back.
+  std::chrono::milliseconds drainTimeout{2000};
+};
+
+class LibusbBackend final : public DeviceBackend {
+ public:
+  // Takes ownership of `usbfs` (the broker opened it read-write and claimed the exported
+  // interfaces). The description comes from the descriptors read from the fd and the active
+  // configuration libusb reports, plus `identity` from the broker; when identity.speed is
+  // unknown, libusb's (USBDEVFS_GET_SPEED) is used. Claims the active configuration's
+  // interfaces. Throws std::runtime_error when libusb cannot use the fd or an interface cannot
+  // be claimed, std::invalid_argument when the descriptors are unusable.
+  LibusbBackend(UniqueFd usbfs, const DeviceIdentity& identity, LibusbBackendOptions options = {});
+  LibusbBackend(const LibusbBackend&) = delete;
+  LibusbBackend& operator=(const LibusbBackend&) = delete;
+  ~LibusbBackend() override;
+
+  const DeviceDescription& description() const override { return description_; }
+
+  void submit(Transfer transfer, Completion done) override;
+  bool cancel(uint64_t id) override;
+
+  // SET_CONFIGURATION to the configuration already active succeeds without touching the device:
+  // a real one would be a "lightweight reset" that makes the kernel rebind drivers and
+  // re-claiming would race them. Another value releases the interfaces, sets it and claims the
+  // new configuration's interfaces (which the broker's USBDEVFS_DROP_PRIVILEGES mask may forbid:
+  // then -EBUSY or -EACCES).
+  int setConfiguration(uint8_t value) override;
+  int setInterface(uint8_t interface, uint8_t alternate) override;
+  int clearHalt(uint8_t endpoint) override;
+  int resetDevice() override;
+
+  std::vector<pollfd> pollFds() override;
+  std::optional<std::chrono::milliseconds> nextTimeout() override;
+  void handleEvents() override;
+  // Cancels everything, waits up to drainTimeout for the completions, then releases the
+  // interfaces. Completions still missing after that are dropped (never called).
+  void drain() override;
+
+ private:
+  struct InFlight;
+  struct ContextDeleter {
+    void operator()(libusb_context* context) const;
+  };
+  struct HandleDeleter {
+    void operator()(libusb_device_handle* handle) const;
+  };
+  struct Deferred {
+    uint64_t id;
+    TransferResult result;
+    Completion done;
+  };
+
+  static void onTransferComplete(libusb_transfer* transfer);
+  void completed(libusb_transfer* transfer);
+  void deferCompletion(uint64_t id, int32_t status, Completion done);
+  void deliverDeferred();
+  void claimActiveInterfaces();
+  void releaseInterfaces();
+  void rethrowCallbackError();
+
+  // Declared in this order so that the handle closes before the context exits and the fd
+  // closes last.
+  UniqueFd usbfs_;
+  std::unique_ptr<libusb_context, ContextDeleter> context_;
+  std::unique_ptr<libusb_device_handle, HandleDeleter> handle_;
+  UniqueFd wakeup_;  // eventfd: readable while deferred_ holds completions
+  LibusbBackendOptions options_;
+  DeviceIdentity identity_;
+  DeviceDescription description_;
+  std::map<uint64_t, std::unique_ptr<InFlight>> inFlight_;
+  std::deque<Deferred> deferred_;
+  std::vector<uint8_t> claimed_;  // interface numbers
+  std::exception_ptr callbackError_;
+  bool drained_ = false;
+};
+
+}  // namespace usbip::worker

@@ -1,0 +1,533 @@
+// The engine's event loop and URB bookkeeping. Everything runs on one thread: completions come
+// from backend.handleEvents(), which the loop calls, so no state here needs a lock.
+#include "worker/urb_engine.h"
+
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <stdexcept>
+#include <system_error>
+#include <variant>
+
+#include "common/syscall.h"
+
+namespace usbip::worker {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Why the loop stopped, when it stopped without an exception.
+struct Stop {
+  EngineEnd end;
+  std::optional<proto::Rule> rule;
+  std::string detail;
+};
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+std::string describe(const proto::BasicHeader& base) {
+  return "seqnum " + std::to_string(base.seqnum) + " ep " + std::to_string(base.ep) +
+         (base.direction == proto::Direction::kIn ? " IN" : " OUT");
+}
+
+}  // namespace
+
+std::string_view toString(EngineEnd end) {
+  switch (end) {
+    case EngineEnd::kClientClosed:
+      return "client closed the connection";
+    case EngineEnd::kProtocolViolation:
+      return "protocol violation";
+    case EngineEnd::kPeerStalled:
+      return "client stalled";
+    case EngineEnd::kDeviceGone:
+      return "device gone";
+    case EngineEnd::kFailure:
+      return "failure";
+  }
+  return "unknown";
+}
+
+UrbEngine::UrbEngine(UniqueFd client, std::vector<uint8_t> alreadyReceived, DeviceBackend& backend,
+                     UrbEngineOptions options)
+    : client_(std::move(client)),
+      backend_(backend),
+      options_(options),
+      state_(backend.description()),
+      devid_(backend.description().exported.device.devid()),
+      decoder_(options.limits,
+               [this](uint32_t ep, proto::Direction direction) {
+                 return state_.endpoint(ep, direction);
+               }),
+      readBuffer_(std::max<size_t>(options.readChunkBytes, 1)) {
+  if (options_.maxIsoPacketsPerTransfer == 0) {
+    throw std::invalid_argument("maxIsoPacketsPerTransfer must be at least 1");
+  }
+  for (const std::string& warning : state_.parseWarnings()) {
+    spdlog::warn("device descriptors: {}", warning);
+  }
+  decoder_.feed(alreadyReceived);
+}
+
+UrbEngine::~UrbEngine() = default;
+
+EngineResult UrbEngine::run() {
+  if (ran_) throw std::logic_error("UrbEngine::run() called twice");
+  ran_ = true;
+  spdlog::info("serving devid {:#010x} (configuration {})", devid_, state_.activeConfiguration());
+
+  EngineResult result;
+  try {
+    serve();
+    if (deviceGone_) {
+      result.end = EngineEnd::kDeviceGone;
+      result.detail = "the device reported -ENODEV";
+    } else {
+      result.end = EngineEnd::kClientClosed;
+      result.detail = clientGoneDetail_;
+    }
+  } catch (const proto::ProtocolError& error) {
+    result.end =
+        error.rule() == proto::Rule::F11 ? EngineEnd::kPeerStalled : EngineEnd::kProtocolViolation;
+    result.rule = error.rule();
+    result.detail = error.what();
+  } catch (const std::exception& error) {
+    result.end = EngineEnd::kFailure;
+    result.detail = error.what();
+  }
+  shutDown();
+  result.stats = stats_;
+  if (result.end == EngineEnd::kClientClosed) {
+    spdlog::info("devid {:#010x}: {} ({})", devid_, toString(result.end), result.detail);
+  } else {
+    spdlog::warn("devid {:#010x}: {}: {}", devid_, toString(result.end), result.detail);
+  }
+  return result;
+}
+
+void UrbEngine::serve() {
+  auto now = Clock::now();
+  readProgress_ = now;
+  writeProgress_ = now;
+  while (!clientGone_ && !deviceGone_) {
+    processInput();
+    if (clientGone_ || deviceGone_) break;
+    pollOnce();
+  }
+  // Replies for a vanished device are still worth a try; the client learns -ENODEV sooner.
+  if (deviceGone_ && !clientGone_) {
+    try {
+      outbound_.writeTo(client_);
+    } catch (const std::system_error&) {
+    }
+  }
+}
+
+bool UrbEngine::wantsInput() const {
+  return !clientGone_ && !deviceGone_ &&
+         pending_.size() + waitingUnlinks_.size() < options_.maxUrbsInFlight &&
+         bytesInFlight_ < options_.maxBytesInFlight &&
+         outbound_.bytes() < options_.maxOutboundBytes;
+}
+
+void UrbEngine::processInput() {
+  while (wantsInput()) {
+    std::optional<proto::ClientUrbMessage> message = decoder_.next();
+    if (!message) return;
+    std::visit(Overloaded{[this](proto::CmdSubmit& submit) { handle(std::move(submit)); },
+                          [this](proto::CmdUnlink& unlink) { handle(unlink); }},
+               *message);
+  }
+}
+
+std::optional<Clock::time_point> UrbEngine::stallDeadline() const {
+  std::optional<Clock::time_point> deadline;
+  // Only a message the client started and did not finish counts: an idle client is fine, and
+  // while the engine is not reading, the missing bytes are not the client's fault.
+  if (wantsInput() && decoder_.buffered() > 0) deadline = readProgress_ + options_.peerTimeout;
+  if (!outbound_.empty()) {
+    auto write = writeProgress_ + options_.peerTimeout;
+    deadline = deadline ? std::min(*deadline, write) : write;
+  }
+  return deadline;
+}
+
+void UrbEngine::pollOnce() {
+  bool reading = wantsInput();
+  auto now = Clock::now();
+  if (reading && !wasWantingInput_) readProgress_ = now;
+  wasWantingInput_ = reading;
+
+  std::vector<pollfd> fds;
+  short events = POLLRDHUP;
+  if (reading) events |= POLLIN;
+  if (!outbound_.empty()) events |= POLLOUT;
+  fds.push_back(pollfd{client_.get(), events, 0});
+  for (const pollfd& fd : backend_.pollFds())
+    fds.push_back(fd);
+
+  int timeoutMs = -1;
+  auto consider = [&](Clock::time_point when) {
+    auto wait = std::chrono::ceil<std::chrono::milliseconds>(when - now).count();
+    int ms = static_cast<int>(std::clamp<int64_t>(wait, 0, 60'000));
+    timeoutMs = timeoutMs < 0 ? ms : std::min(timeoutMs, ms);
+  };
+  std::optional<Clock::time_point> backendDeadline;
+  if (auto backendTimeout = backend_.nextTimeout()) {
+    backendDeadline = now + *backendTimeout;
+    consider(*backendDeadline);
+  }
+  std::optional<Clock::time_point> stall = stallDeadline();
+  if (stall) consider(*stall);
+
+  retrySyscall("poll on the client socket and the device",
+               [&] { return ::poll(fds.data(), static_cast<nfds_t>(fds.size()), timeoutMs); });
+  now = Clock::now();
+
+  short socketEvents = fds[0].revents;
+  if ((socketEvents & POLLNVAL) != 0) throw std::logic_error("client socket is not open");
+  if ((socketEvents & (POLLERR | POLLHUP | POLLRDHUP)) != 0) {
+    clientGone_ = true;
+    clientGoneDetail_ = (socketEvents & POLLERR) != 0 ? "socket error" : "hang-up";
+    return;
+  }
+  if ((socketEvents & POLLOUT) != 0) flushOutbound();
+  if ((socketEvents & POLLIN) != 0 && !clientGone_) readSocket();
+
+  bool backendReady = backendDeadline && now >= *backendDeadline;
+  for (size_t i = 1; i < fds.size(); ++i)
+    backendReady = backendReady || fds[i].revents != 0;
+  if (backendReady) backend_.handleEvents();
+  if (!outbound_.empty() && !clientGone_) flushOutbound();
+
+  if (stall && Clock::now() >= *stall) {
+    // Recomputed: the progress just made may have moved it.
+    std::optional<Clock::time_point> current = stallDeadline();
+    if (current && Clock::now() >= *current) {
+      bool writing = !outbound_.empty() && Clock::now() >= writeProgress_ + options_.peerTimeout;
+      throw proto::ProtocolError(proto::Rule::F11, writing ? "socket" : "header",
+                                 writing
+                                     ? "the client has not read a reply for " +
+                                           std::to_string(options_.peerTimeout.count()) + " ms"
+                                     : "the client left a message unfinished for " +
+                                           std::to_string(options_.peerTimeout.count()) + " ms");
+    }
+  }
+}
+
+void UrbEngine::readSocket() {
+  ssize_t got = ::recv(client_.get(), readBuffer_.data(), readBuffer_.size(), MSG_DONTWAIT);
+  if (got < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+    if (errno == ECONNRESET || errno == ETIMEDOUT) {
+      clientGone_ = true;
+      clientGoneDetail_ = errno == ECONNRESET ? "connection reset" : "keepalive timed out";
+      return;
+    }
+    throwErrno(errno, "recv from the USB/IP client");
+  }
+  if (got == 0) {
+    clientGone_ = true;
+    clientGoneDetail_ = "end of stream";
+    return;
+  }
+  decoder_.feed(std::span<const uint8_t>(readBuffer_.data(), static_cast<size_t>(got)));
+  readProgress_ = Clock::now();
+}
+
+void UrbEngine::flushOutbound() {
+  try {
+    if (outbound_.writeTo(client_) > 0) writeProgress_ = Clock::now();
+  } catch (const std::system_error& error) {
+    if (error.code() == std::errc::broken_pipe || error.code() == std::errc::connection_reset) {
+      clientGone_ = true;
+      clientGoneDetail_ = "connection closed while replying";
+      return;
+    }
+    throw;
+  }
+}
+
+void UrbEngine::checkDevid(const proto::BasicHeader& base) const {
+  if (base.devid != devid_) {
+    char text[64];
+    std::snprintf(text, sizeof text, "%#010x, the imported device is %#010x", base.devid, devid_);
+    throw proto::ProtocolError(proto::Rule::F4, "devid", text);
+  }
+}
+
+void UrbEngine::checkFreshSeqnum(uint32_t seqnum) const {
+  if (pending_.contains(seqnum) || waitingUnlinks_.contains(seqnum)) {
+    throw proto::ProtocolError(proto::Rule::F5, "seqnum",
+                               std::to_string(seqnum) + " is already pending");
+  }
+}
+
+void UrbEngine::handle(proto::CmdSubmit submit) {
+  checkDevid(submit.base);
+  checkFreshSeqnum(submit.base.seqnum);
+  std::optional<proto::EndpointInfo> endpoint =
+      state_.endpoint(submit.base.ep, submit.base.direction);
+  if (!endpoint) {
+    throw proto::ProtocolError(proto::Rule::F7, "ep", describe(submit.base) + " does not exist");
+  }
+  if (endpoint->type == proto::TransferType::kControl && handleControl(submit)) return;
+  if (endpoint->type == proto::TransferType::kIsochronous &&
+      submit.base.direction == proto::Direction::kIn) {
+    // The reply packs every packet's data; more than transfer_buffer_length (overlapping
+    // packets) would make vhci drop the connection, and would let a small request claim a
+    // large buffer here.
+    uint64_t total = 0;
+    for (const proto::IsoPacket& packet : submit.iso)
+      total += packet.length;
+    if (total > static_cast<uint64_t>(submit.transfer_buffer_length)) {
+      throw proto::ProtocolError(proto::Rule::I3, "iso_packet.length",
+                                 "IN packet lengths add up to " + std::to_string(total) +
+                                     ", more than transfer_buffer_length " +
+                                     std::to_string(submit.transfer_buffer_length));
+    }
+  }
+  submitToBackend(std::move(submit), endpoint->type);
+}
+
+bool UrbEngine::handleControl(const proto::CmdSubmit& submit) {
+  SetupFields setup = SetupFields::parse(submit.setup);
+  bool allowed = std::visit(
+      Overloaded{[](std::monostate) { return true; },
+                 [this](NamedInterface named) { return state_.hasInterface(named.number); },
+                 [this](NamedEndpoint named) {
+                   // usbfs also lets through an endpoint number given without its direction
+                   // bit, which some Windows programs send.
+                   return state_.hasEndpoint(named.address) ||
+                          state_.hasEndpoint(static_cast<uint8_t>(named.address ^ 0x80));
+                 }},
+      namedRecipient(setup));
+  if (!allowed) {
+    spdlog::warn(
+        "rule C4: {} names recipient {:#04x} (bmRequestType {:#04x}) outside the "
+        "active configuration; answered with a stall",
+        describe(submit.base), setup.index & 0xff, setup.requestType);
+    proto::RetSubmit reply;
+    reply.base.seqnum = submit.base.seqnum;
+    reply.status = -EPIPE;
+    ++stats_.submitted;
+    queueRetSubmit(std::move(reply));
+    return true;
+  }
+  if (submit.base.ep != 0) return false;
+  std::optional<SpecialRequest> special = specialRequest(setup);
+  if (!special) return false;
+  ++stats_.submitted;
+  proto::RetSubmit reply;
+  reply.base.seqnum = submit.base.seqnum;
+  reply.status = performSpecial(*special);
+  noteStatus(reply.status);
+  spdlog::debug("{}: standard request {:#04x} performed through the USB stack, status {}",
+                describe(submit.base), setup.request, reply.status);
+  queueRetSubmit(std::move(reply));
+  return true;
+}
+
+int32_t UrbEngine::performSpecial(const SpecialRequest& request) {
+  return std::visit(
+      Overloaded{
+          [this](const SetConfigurationRequest& r) -> int32_t {
+            if (r.value > 0xff) return -EINVAL;
+            auto value = static_cast<uint8_t>(r.value);
+            int status = backend_.setConfiguration(value);
+            if (status == 0) state_.setConfiguration(value);
+            return status;
+          },
+          [this](const SetInterfaceRequest& r) -> int32_t {
+            if (r.interface > 0xff || r.alternate > 0xff) return -EINVAL;
+            auto interface = static_cast<uint8_t>(r.interface);
+            auto alternate = static_cast<uint8_t>(r.alternate);
+            int status = backend_.setInterface(interface, alternate);
+            if (status == 0) state_.setInterface(interface, alternate);
+            return status;
+          },
+          [this](const ClearHaltRequest& r) -> int32_t { return backend_.clearHalt(r.endpoint); },
+          [this](const ResetDeviceRequest&) -> int32_t { return backend_.resetDevice(); }},
+      request);
+}
+
+void UrbEngine::submitToBackend(proto::CmdSubmit submit, proto::TransferType type) {
+  bool in = submit.base.direction == proto::Direction::kIn;
+  auto endpoint = static_cast<uint8_t>(submit.base.ep | (in ? 0x80u : 0u));
+  uint32_t seqnum = submit.base.seqnum;
+
+  PendingUrb urb;
+  urb.direction = submit.base.direction;
+  urb.type = type;
+  urb.transferBufferLength = submit.transfer_buffer_length;
+  urb.accountedBytes = static_cast<uint64_t>(submit.transfer_buffer_length) +
+                       submit.iso.size() * proto::kIsoPacketSize;
+
+  std::vector<Transfer> transfers;
+  if (type == proto::TransferType::kIsochronous) {
+    transfers = splitIsoSubmit(submit, endpoint, options_.maxIsoPacketsPerTransfer);
+    urb.iso = std::move(submit.iso);
+  } else {
+    Transfer transfer;
+    transfer.endpoint = endpoint;
+    transfer.type = type;
+    if (type == proto::TransferType::kControl) transfer.setup = submit.setup;
+    if (in) {
+      transfer.data.resize(static_cast<size_t>(submit.transfer_buffer_length));
+    } else {
+      transfer.data = std::move(submit.payload);
+    }
+    transfer.shortNotOk = (submit.transfer_flags & proto::flags::kShortNotOk) != 0;
+    transfer.zeroPacket = (submit.transfer_flags & proto::flags::kZeroPacket) != 0;
+    transfer.interval = submit.interval;
+    transfers.push_back(std::move(transfer));
+  }
+
+  urb.results.resize(transfers.size());
+  urb.outstanding = transfers.size();
+  for (size_t piece = 0; piece < transfers.size(); ++piece) {
+    transfers[piece].id = nextTransferId_++;
+    urb.transferIds.push_back(transfers[piece].id);
+    transfers_.emplace(transfers[piece].id, TransferRef{seqnum, piece});
+  }
+  bytesInFlight_ += urb.accountedBytes;
+  pending_.emplace(seqnum, std::move(urb));
+  ++stats_.submitted;
+  spdlog::trace("{}: submitted as {} transfer(s)", describe(submit.base), transfers.size());
+
+  for (Transfer& transfer : transfers) {
+    backend_.submit(std::move(transfer), [this](uint64_t id, TransferResult result) {
+      onTransferDone(id, std::move(result));
+    });
+  }
+}
+
+void UrbEngine::handle(const proto::CmdUnlink& unlink) {
+  checkDevid(unlink.base);
+  checkFreshSeqnum(unlink.base.seqnum);
+  ++stats_.unlinked;
+  auto target = pending_.find(unlink.unlink_seqnum);
+  if (target == pending_.end()) {
+    // U2: already answered (or never seen). The RET_SUBMIT, if any, went out first.
+    queueRetUnlink(unlink.base.seqnum, 0);
+    return;
+  }
+  // U1: the answer waits for the backend to give the transfers back, so that the device is
+  // really done with them when the client hears they were cancelled.
+  PendingUrb& urb = target->second;
+  bool first = urb.unlinkedBy.empty();
+  urb.unlinkedBy.push_back(unlink.base.seqnum);
+  waitingUnlinks_.insert(unlink.base.seqnum);
+  if (!first) return;
+  for (uint64_t id : urb.transferIds) {
+    if (transfers_.contains(id)) backend_.cancel(id);
+  }
+}
+
+void UrbEngine::onTransferDone(uint64_t id, TransferResult result) {
+  auto ref = transfers_.find(id);
+  if (ref == transfers_.end()) {
+    spdlog::warn("completion for unknown transfer {} ignored", id);
+    return;
+  }
+  TransferRef where = ref->second;
+  transfers_.erase(ref);
+  auto it = pending_.find(where.seqnum);
+  if (it == pending_.end()) return;
+  PendingUrb& urb = it->second;
+  urb.results[where.piece] = std::move(result);
+  if (--urb.outstanding > 0) return;
+  finish(where.seqnum, urb);
+  pending_.erase(it);
+}
+
+void UrbEngine::finish(uint32_t seqnum, PendingUrb& urb) {
+  bytesInFlight_ -= urb.accountedBytes;
+  for (const TransferResult& result : urb.results)
+    noteStatus(result.status);
+  for (uint32_t unlinkSeqnum : urb.unlinkedBy)
+    waitingUnlinks_.erase(unlinkSeqnum);
+  if (closing_) return;
+  if (!urb.unlinkedBy.empty()) {
+    // U1: whatever the transfer's own outcome (it may have finished just before the cancel
+    // reached it), the client was promised a cancellation and gets no RET_SUBMIT.
+    for (uint32_t unlinkSeqnum : urb.unlinkedBy)
+      queueRetUnlink(unlinkSeqnum, -ECONNRESET);
+    return;
+  }
+  proto::RetSubmit reply = replyFor(urb);
+  reply.base.seqnum = seqnum;
+  ++stats_.completed;
+  queueRetSubmit(std::move(reply));
+}
+
+proto::RetSubmit UrbEngine::replyFor(const PendingUrb& urb) const {
+  if (urb.type == proto::TransferType::kIsochronous) {
+    return joinIsoResults(urb.iso, urb.direction, urb.results, options_.maxIsoPacketsPerTransfer);
+  }
+  const TransferResult& result = urb.results.front();
+  proto::RetSubmit reply;
+  reply.status = result.status;
+  // The backend is ours, but a length it cannot have produced must not reach the wire.
+  uint64_t actual =
+      std::min<uint64_t>(result.actualLength, static_cast<uint64_t>(urb.transferBufferLength));
+  if (urb.direction == proto::Direction::kIn) {
+    actual = std::min<uint64_t>(actual, result.data.size());
+    reply.payload.assign(result.data.begin(),
+                         result.data.begin() + static_cast<std::ptrdiff_t>(actual));
+  }
+  reply.actual_length = static_cast<int32_t>(actual);
+  return reply;
+}
+
+void UrbEngine::queueRetSubmit(proto::RetSubmit reply) {
+  std::vector<uint8_t> bytes;
+  proto::encode(reply, bytes);
+  if (outbound_.empty()) writeProgress_ = Clock::now();
+  outbound_.push(std::move(bytes));
+}
+
+void UrbEngine::queueRetUnlink(uint32_t seqnum, int32_t status) {
+  proto::RetUnlink reply;
+  reply.base.seqnum = seqnum;
+  reply.status = status;
+  std::vector<uint8_t> bytes;
+  proto::encode(reply, bytes);
+  if (outbound_.empty()) writeProgress_ = Clock::now();
+  outbound_.push(std::move(bytes));
+}
+
+void UrbEngine::noteStatus(int32_t status) {
+  if (status == -ENODEV) deviceGone_ = true;
+}
+
+void UrbEngine::shutDown() {
+  closing_ = true;
+  try {
+    for (const auto& [id, ref] : transfers_)
+      backend_.cancel(id);
+    backend_.drain();
+  } catch (const std::exception& error) {
+    spdlog::error("devid {:#010x}: draining the device failed: {}", devid_, error.what());
+  }
+  if (!transfers_.empty()) {
+    spdlog::warn("devid {:#010x}: {} transfer(s) not given back by the device", devid_,
+                 transfers_.size());
+  }
+  transfers_.clear();
+  pending_.clear();
+  waitingUnlinks_.clear();
+  bytesInFlight_ = 0;
+  client_.reset();
+}
+
+}  // namespace usbip::worker

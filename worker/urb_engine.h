@@ -1,0 +1,153 @@
+// The URB engine: serves one imported device to one client. It reads CMD_SUBMIT and CMD_UNLINK
+// from the client's socket (already past the import handshake), enforces the rules that need
+// the device's state (F4, F5, F7, F10, F11, C2, C4, U1, U2; the codec enforces the rest), runs
+// the URBs on a DeviceBackend and writes RET_SUBMIT / RET_UNLINK back — all in one poll() loop
+// over the socket and the backend's fds, never blocking on the client.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/unique_fd.h"
+#include "protocol/codec.h"
+#include "protocol/errors.h"
+#include "protocol/limits.h"
+#include "worker/control_requests.h"
+#include "worker/device_backend.h"
+#include "worker/device_state.h"
+#include "worker/iso_split.h"
+#include "worker/outbound_queue.h"
+
+namespace usbip::worker {
+
+struct UrbEngineOptions {
+  proto::Limits limits;  // per-URB caps the decoder applies (F8, I2)
+  // F10: URBs (CMD_SUBMITs plus CMD_UNLINKs waiting for their target) and buffer bytes in
+  // flight. At the cap the engine stops reading the socket; the one URB that crosses the cap is
+  // still taken, so in-flight bytes stay below maxBytesInFlight + limits.maxTransferLength.
+  uint32_t maxUrbsInFlight = 1024;
+  uint64_t maxBytesInFlight = 64u << 20;
+  // Replies queued for a slow reader before the engine stops reading requests.
+  size_t maxOutboundBytes = 16u << 20;
+  // F11: a client that leaves a message half-sent, or does not take a queued reply, for this
+  // long is cut off.
+  std::chrono::milliseconds peerTimeout{30000};
+  size_t readChunkBytes = 64u << 10;
+  size_t maxIsoPacketsPerTransfer = kUsbfsMaxIsoPacketsPerUrb;  // I5
+};
+
+enum class EngineEnd {
+  kClientClosed,       // EOF, reset or hang-up on the socket
+  kProtocolViolation,  // the client broke a rule (EngineResult::rule says which)
+  kPeerStalled,        // F11
+  kDeviceGone,         // the device disconnected (a transfer or request reported -ENODEV)
+  kFailure,            // an OS or backend failure on our side
+};
+
+std::string_view toString(EngineEnd end);
+
+struct EngineStats {
+  uint64_t submitted = 0;  // CMD_SUBMITs accepted
+  uint64_t completed = 0;  // RET_SUBMITs queued
+  uint64_t unlinked = 0;   // CMD_UNLINKs received
+};
+
+struct EngineResult {
+  EngineEnd end = EngineEnd::kClientClosed;
+  std::optional<proto::Rule> rule;  // set for kProtocolViolation
+  std::string detail;
+  EngineStats stats;
+};
+
+class UrbEngine {
+ public:
+  // `client`: the connected socket, handshake done. `alreadyReceived`: bytes read past the
+  // handshake (the start of the URB stream). `backend` must outlive the engine. Throws
+  // std::invalid_argument when the backend's active configuration cannot be parsed.
+  UrbEngine(UniqueFd client, std::vector<uint8_t> alreadyReceived, DeviceBackend& backend,
+            UrbEngineOptions options = {});
+  UrbEngine(const UrbEngine&) = delete;
+  UrbEngine& operator=(const UrbEngine&) = delete;
+  ~UrbEngine();
+
+  // Serves the client until it goes away or breaks a rule; then cancels everything pending,
+  // drains the backend, closes the socket and says why it ended. Call once.
+  EngineResult run();
+
+ private:
+  // One CMD_SUBMIT handed to the backend, possibly as several transfers (iso, rule I5).
+  struct PendingUrb {
+    proto::Direction direction = proto::Direction::kOut;
+    proto::TransferType type = proto::TransferType::kControl;
+    int32_t transferBufferLength = 0;
+    uint64_t accountedBytes = 0;
+    std::vector<proto::IsoPacket> iso;  // the request's descriptors
+    std::vector<uint64_t> transferIds;
+    std::vector<TransferResult> results;
+    size_t outstanding = 0;
+    std::vector<uint32_t> unlinkedBy;  // CMD_UNLINK seqnums waiting for this URB (U1)
+  };
+  struct TransferRef {
+    uint32_t seqnum;
+    size_t piece;
+  };
+
+  void serve();
+  void processInput();
+  void pollOnce();
+  bool wantsInput() const;
+  std::optional<std::chrono::steady_clock::time_point> stallDeadline() const;
+  void readSocket();
+  void flushOutbound();
+
+  void handle(proto::CmdSubmit submit);
+  void handle(const proto::CmdUnlink& unlink);
+  void checkDevid(const proto::BasicHeader& base) const;
+  void checkFreshSeqnum(uint32_t seqnum) const;
+  bool handleControl(const proto::CmdSubmit& submit);
+  int32_t performSpecial(const SpecialRequest& request);
+  void submitToBackend(proto::CmdSubmit submit, proto::TransferType type);
+  void onTransferDone(uint64_t id, TransferResult result);
+  void finish(uint32_t seqnum, PendingUrb& urb);
+  proto::RetSubmit replyFor(const PendingUrb& urb) const;
+  void queueRetSubmit(proto::RetSubmit reply);
+  void queueRetUnlink(uint32_t seqnum, int32_t status);
+  void noteStatus(int32_t status);
+  void shutDown();
+
+  UniqueFd client_;
+  DeviceBackend& backend_;
+  UrbEngineOptions options_;
+  DeviceState state_;
+  uint32_t devid_;
+  proto::UrbStreamDecoder decoder_;
+  OutboundQueue outbound_;
+  std::vector<uint8_t> readBuffer_;
+
+  std::map<uint32_t, PendingUrb> pending_;  // by CMD_SUBMIT seqnum
+  std::unordered_map<uint64_t, TransferRef> transfers_;
+  std::set<uint32_t> waitingUnlinks_;
+  uint64_t bytesInFlight_ = 0;
+  uint64_t nextTransferId_ = 1;
+
+  bool clientGone_ = false;
+  bool deviceGone_ = false;
+  bool closing_ = false;
+  bool ran_ = false;
+  std::chrono::steady_clock::time_point readProgress_;   // last byte in, or input re-enabled
+  std::chrono::steady_clock::time_point writeProgress_;  // last byte out, or queue filled
+  bool wasWantingInput_ = true;
+  EngineStats stats_;
+  std::string clientGoneDetail_;
+};
+
+}  // namespace usbip::worker
