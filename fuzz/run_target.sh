@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs one libFuzzer target, for ctest and scripts/fuzz.sh alike.
+#   run_target.sh replay FUZZER NAME FUZZ_SOURCE_DIR WORK_DIR
+#     runs every seed (corpus/NAME) and every past crash (regressions/NAME) once.
+#   run_target.sh run FUZZER NAME FUZZ_SOURCE_DIR WORK_DIR SECONDS
+#     fuzzes for SECONDS: new inputs go to WORK_DIR/NAME/corpus (the checked-in seeds stay as
+#     they are), a crashing input to WORK_DIR/NAME/crash-*; prints libFuzzer's final stats.
+set -euo pipefail
+mode=$1 fuzzer=$2 name=$3 source=$4 work=$5/$3
+inputs=()
+for dir in "$source/corpus/$name" "$source/regressions/$name"; do
+  [ -d "$dir" ] && inputs+=("$dir")
+done
+mkdir -p "$work/corpus"
+case $mode in
+  replay)
+    exec "$fuzzer" -runs=0 -timeout=10 "${inputs[@]}"
+    ;;
+  run)
+    seconds=$6
+    exec "$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+      -print_final_stats=1 -artifact_prefix="$work/" "$work/corpus" "${inputs[@]}"
+    ;;
+  *)
+    echo "run_target.sh: unknown mode $mode (replay or run)" >&2
+    exit 2
+    ;;
+esac
