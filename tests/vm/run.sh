@@ -89,12 +89,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The guest mounts fresh tmpfs on these, hiding the host's copies: a scenario kept there
-# travels in the job share instead.
-case "$scenario" in /tmp/* | /var/tmp/* | /run/* | /dev/*)
-  cp "$scenario" "$job_dir/scenario.sh"
-  scenario=/run/vm-job/scenario.sh
-  ;;
+# The guest mounts fresh tmpfs on these, hiding the host's copies: the source and build trees
+# are bound back into place from the host (keep-paths, see guest/init), and a scenario kept
+# there travels in the job share.
+printf '%s\n' "$source_dir" "$build_dir" >"$job_dir/keep-paths"
+case "$scenario" in
+  "$source_dir"/* | "$build_dir"/*) ;;
+  /tmp/* | /var/tmp/* | /run/* | /dev/*)
+    cp "$scenario" "$job_dir/scenario.sh"
+    scenario=/run/vm-job/scenario.sh
+    ;;
 esac
 
 {
@@ -102,6 +106,7 @@ esac
   echo "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
   echo "export HOME=/tmp LANG=C.UTF-8 TERM=dumb"
   printf 'export SOURCE_DIR=%q BUILD_DIR=%q HOST_IMPL=%q\n' "$source_dir" "$build_dir" "$host_impl"
+  printf 'export SCENARIO_NAME=%q\n' "$scenario_name"
   # The guest's clock starts from the host's, so one deadline serves both.
   printf 'export VM_JOB_DIR=/run/vm-job VM_DEADLINE=%q\n' $(($(date +%s) + vm_timeout - guest_margin))
   for var in ${VM_PASS_ENV:-}; do

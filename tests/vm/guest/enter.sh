@@ -11,7 +11,7 @@ shift
 source "$SOURCE_DIR/tests/vm/guest/lib.sh"
 
 cd /tmp || exit 125
-vm_log "guest kernel $(uname -r), $(nproc) CPUs, $(vm_time_left) s left; scenario $(basename "$scenario" .sh)," \
+vm_log "guest kernel $(uname -r), $(nproc) CPUs, $(vm_time_left) s left; scenario ${SCENARIO_NAME:-$scenario}," \
   "HOST_IMPL=$HOST_IMPL"
 # The scenario stops a few seconds before the VM's deadline, so that its kernel log still
 # reaches the host and the VM powers off by itself.
