@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Same-VM, same-run comparison of USB throughput and control latency: the gadgets used
+# directly, through the kernel's usbip-host, and through the project's usbip-host (its column
+# stays empty until that is built). Prints figures and ratios; asserts nothing; not run by
+# ctest. Under software emulation the absolute figures are small; the ratios are the point.
+#
+#   bench/run.sh            uses the build in build/ (or $BUILD_DIR) for the VM's tools
+#
+# Sizes can be changed with BENCH_BULK_ITERATIONS (x 512 KiB per bulk direction, default 16),
+# BENCH_CONTROL_ITERATIONS (default 20) and BENCH_DISK_MIB (default 16).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+export BUILD_DIR=${BUILD_DIR:-$root/build}
+export VM_PASS_ENV="BENCH_BULK_ITERATIONS BENCH_CONTROL_ITERATIONS BENCH_DISK_MIB"
+export VM_TIMEOUT=${VM_TIMEOUT:-300}
+
+[ -x "$BUILD_DIR/tests/vm/tools/usbtest-runner" ] || {
+  echo "bench: $BUILD_DIR/tests/vm/tools/usbtest-runner is missing: build first (scripts/build.sh)" >&2
+  exit 1
+}
+# The table on stdout; the guest's progress lines on stderr; the rest stays in the serial log.
+"$root/tests/vm/run.sh" "$root/bench/vm-bench.sh" | awk '
+  /^BENCH / { sub(/^BENCH /, ""); print; fflush(); next }
+  /^\[ *[0-9]+\.[0-9][0-9]\] / { print > "/dev/stderr" }'
+exit "${PIPESTATUS[0]}"

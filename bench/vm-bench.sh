@@ -1,0 +1,125 @@
+#!/bin/bash
+# Guest side of bench/run.sh: measures, in one VM and one run, the same gadgets used directly
+# and through each USB/IP host, and prints one table with the figures and their ratios to
+# direct access. It asserts nothing.
+#
+# Columns: direct (the gadget on dummy_hcd), kernel (the kernel's usbip-host + usbipd, imported
+# through vhci_hcd on 127.0.0.1), project (the project's usbip-host, same path). A host that
+# cannot run here (the project's, before it is built) shows "-".
+set -uo pipefail
+source "$SOURCE_DIR/tests/vm/guest/lib.sh"
+
+hosts=(kernel project)
+bulk_iterations=${BENCH_BULK_ITERATIONS:-16}     # x 32 URBs x 16 KiB = 8 MiB per direction
+control_iterations=${BENCH_CONTROL_ITERATIONS:-20}
+disk_mib=${BENCH_DISK_MIB:-16}
+
+declare -A figures=() # "metric/column" -> value
+
+# usbtest figures: 27/28 as MB/s (the driver's own timing), 9 as microseconds per ch9 round
+# (several control requests each), 10 as microseconds per queued control request.
+measure_usbtest() {
+  local column=$1 node=$2 out=/tmp/bench.usbtest.$1 test duration
+  local bulk_bytes=$((bulk_iterations * 32 * 16384))
+  vm_usbtest "$node" 30 120 "27:$bulk_iterations:16384:0:32" "28:$bulk_iterations:16384:0:32" \
+    "9:$control_iterations:0:0:0" "10:$control_iterations:0:0:16" >"$out"
+  while read -r _ test verdict duration; do
+    test=${test%:}
+    [ "$verdict" = pass ] || continue
+    duration=${duration#duration_us=}
+    case "$test" in
+      27) figures["bulk OUT, usbtest 27 (MB/s)/$column"]=$(rate "$bulk_bytes" "$duration") ;;
+      28) figures["bulk IN, usbtest 28 (MB/s)/$column"]=$(rate "$bulk_bytes" "$duration") ;;
+      9) figures["control, usbtest 9 (us/round)/$column"]=$((duration / control_iterations)) ;;
+      10)
+        figures["queued control, usbtest 10 (us/request)/$column"]=$((duration / (control_iterations * 16)))
+        ;;
+    esac
+  done <"$out"
+}
+
+rate() { awk -v bytes="$1" -v us="$2" 'BEGIN { if (us > 0) printf "%.1f", bytes / us }'; }
+
+# dd's own timing (from its summary line), so process start-up does not count.
+dd_seconds() {
+  dd "$@" 2>&1 >/dev/null | awk '/copied/ { for (i = 2; i <= NF; i++) if ($i == "s,") print $(i - 1) }'
+}
+
+measure_disk() {
+  local column=$1 disk=$2 seconds bytes=$((disk_mib * 1048576))
+  seconds=$(dd_seconds if=/dev/zero of="$disk" bs=1M count="$disk_mib" oflag=direct conv=fsync)
+  [ -n "$seconds" ] && figures["mass storage write, dd (MB/s)/$column"]=$(rate "$bytes" \
+    "$(awk -v s="$seconds" 'BEGIN { printf "%d", s * 1000000 }')")
+  seconds=$(dd_seconds if="$disk" of=/dev/null bs=1M count="$disk_mib" iflag=direct)
+  [ -n "$seconds" ] && figures["mass storage read, dd (MB/s)/$column"]=$(rate "$bytes" \
+    "$(awk -v s="$seconds" 'BEGIN { printf "%d", s * 1000000 }')")
+}
+
+host_available() {
+  case "$1" in
+    kernel) command -v usbipd >/dev/null ;;
+    project) vm_project_binary usbip-host >/dev/null ;;
+  esac
+}
+
+vm_gadget_sourcesink zero "$(vm_udc 0)" || vm_fail "making the SourceSink gadget"
+vm_gadget_mass_storage disk "$(vm_udc 1)" /tmp/bench-disk.img $((disk_mib + 8)) ||
+  vm_fail "making the mass-storage gadget"
+zero=$(vm_gadget_device "$(vm_udc 0)") || vm_fail "the SourceSink gadget did not enumerate"
+disk_dev=$(vm_gadget_device "$(vm_udc 1)") || vm_fail "the mass-storage gadget did not enumerate"
+
+vm_log "direct access"
+vm_wait_driver "$zero/$(vm_busid "$zero"):1.0" usbtest || vm_fail "usbtest did not bind"
+measure_usbtest direct "$(vm_dev_node "$zero")"
+disk=$(vm_block_device "$disk_dev") || vm_fail "no disk on the mass-storage gadget"
+measure_disk direct "$disk"
+
+for host in "${hosts[@]}"; do
+  if ! host_available "$host"; then
+    vm_log "$host usbip-host: not available here, column left empty"
+    continue
+  fi
+  vm_log "through the $host usbip-host"
+  export HOST_IMPL=$host
+  for dev in "$zero" "$disk_dev"; do
+    vm_host_export "$(vm_busid "$dev")" || vm_fail "exporting $(vm_busid "$dev") ($host)"
+  done
+  imported_zero=$(vm_attach "$zero") || vm_fail "importing the SourceSink gadget ($host)"
+  vm_wait_driver "$imported_zero/$(vm_busid "$imported_zero"):1.0" usbtest ||
+    vm_fail "usbtest did not bind to the imported gadget ($host)"
+  measure_usbtest "$host" "$(vm_dev_node "$imported_zero")"
+  imported_disk=$(vm_attach "$disk_dev") || vm_fail "importing the disk ($host)"
+  disk=$(vm_block_device "$imported_disk") || vm_fail "no disk on the imported device ($host)"
+  measure_disk "$host" "$disk"
+  vm_check_kernel_health
+  for dev in "$imported_zero" "$imported_disk"; do vm_detach "$dev"; done
+  for dev in "$zero" "$disk_dev"; do vm_host_unexport "$(vm_busid "$dev")"; done
+done
+
+metrics=(
+  "bulk OUT, usbtest 27 (MB/s)"
+  "bulk IN, usbtest 28 (MB/s)"
+  "mass storage write, dd (MB/s)"
+  "mass storage read, dd (MB/s)"
+  "control, usbtest 9 (us/round)"
+  "queued control, usbtest 10 (us/request)"
+)
+ratio() {
+  awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b != "" && b > 0) printf "%.2f", a / b; else printf "-" }'
+}
+
+echo
+echo "BENCH same VM, same run; guest kernel $(uname -r), software emulation (TCG)"
+echo "BENCH ratios are host / direct: below 1 is slower for throughput, above 1 slower for latency"
+printf 'BENCH %-42s %10s' metric direct
+for host in "${hosts[@]}"; do printf ' %10s %7s' "$host" ratio; done
+echo
+for metric in "${metrics[@]}"; do
+  direct=${figures["$metric/direct"]:-}
+  printf 'BENCH %-42s %10s' "$metric" "${direct:--}"
+  for host in "${hosts[@]}"; do
+    value=${figures["$metric/$host"]:-}
+    printf ' %10s %7s' "${value:--}" "$(ratio "$value" "$direct")"
+  done
+  echo
+done
