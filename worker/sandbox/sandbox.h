@@ -1,6 +1,6 @@
-// The confinement the worker enters after its IPC bootstrap and before it reads a single byte
-// from the network. See docs/security.md ("Worker sandbox") for the steps and why they are in
-// this order.
+// The confinement the worker enters before it reads a single byte from the network. See
+// docs/security.md ("Worker sandbox") for the steps, why they are in this order, and the
+// worker's start-up around it: libusb_init() before, the kj event loop after.
 #pragma once
 
 #include <sys/types.h>
@@ -16,9 +16,11 @@ namespace usbip::worker {
 
 struct SandboxConfig {
   // Descriptors that stay open; every other one is closed. Borrowed: the caller's UniqueFds
-  // still own them. Typically stderr (the log), the IPC socket, the client socket and, when the
-  // device is already open, the usbfs fd. Each must be a socket, pipe or device: a directory or
-  // regular file would be a way back to the host file system and is refused.
+  // still own them. Typically stderr (the log), the IPC socket (fd 3) and libusb's event and
+  // timer fds (libusb_get_pollfds); the client socket and the usbfs fd too if the worker already
+  // holds them. Each must be a socket, pipe or device: a directory or regular file would be a
+  // way back to the host file system and is refused. Fds an event loop opened itself (kj's
+  // epoll) cannot be listed: make the loop after entering.
   std::vector<int> keepFds{STDERR_FILENO};
 
   // Who the worker runs as. Both or neither: when neither is set, the system user `userName` is

@@ -29,6 +29,9 @@ void forwardToWorker(int signal) {
   errno = savedErrno;
 }
 
+// A termination signal that arrives before this is in place kills the supervisor by its default
+// action, and the worker with it (parent-death signal or lifeline): during start-up, before the
+// worker could have installed a handler of its own, that is the more dependable way to stop.
 void forwardSignalsTo(pid_t worker) {
   supervisedWorker = worker;
   struct sigaction action {};

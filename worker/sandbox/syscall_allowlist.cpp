@@ -65,6 +65,8 @@ std::vector<PermittedValue> fcntlCommands() {
       {F_SETFD, "F_SETFD", "close-on-exec on received fds"},
       {F_GETFL, "F_GETFL", "status flags (non-blocking)"},
       {F_SETFL, "F_SETFL", "non-blocking mode on libusb's and kj's fds"},
+      {F_DUPFD_CLOEXEC, "F_DUPFD_CLOEXEC",
+       "keep an fd received over IPC (client socket, usbfs) once Cap'n Proto closes its copy"},
   };
 }
 

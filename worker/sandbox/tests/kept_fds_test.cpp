@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <kj/async-io.h>
 #include <kj/io.h>
+#include <libusb.h>
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -183,9 +184,9 @@ TEST(SandboxKeptFds, LogLinesReachStderrFromInside) {
         spdlog::default_logger()->flush();
         return 0;
       },
-      [fd = logWrite.get()] {
+      [fd = logWrite.get()](SandboxConfig& config) {
         ::dup2(fd, STDERR_FILENO);
-        logToStderrLikeTheWorker();
+        logToStderrLikeTheWorker(config);
       });
   logWrite.reset();
   const auto outcome = child.wait();
@@ -199,6 +200,39 @@ TEST(SandboxKeptFds, LogLinesReachStderrFromInside) {
   }
   EXPECT_NE(log.find("worker sandbox entered"), std::string::npos) << log;
   EXPECT_NE(log.find("URB 42 done after 1.5 ms"), std::string::npos) << log;
+}
+
+// The worker's recipe for libusb: the context is made before entering (libusb_init reads
+// /dev/bus/usb and /sys, and calls uname), its event and timer fds are kept, and the usbfs fd is
+// wrapped inside. Here the "device" is a socket, so the wrap fails, but through the calls the
+// filter allows or refuses with an errno (readlink, USBDEVFS_CONNECTINFO), never a kill.
+TEST(SandboxKeptFds, LibusbContextMadeBeforeEnteringWorksInside) {
+  SKIP_UNLESS_SANDBOX_AVAILABLE();
+  static libusb_context* context = nullptr;
+  const auto outcome = runSandboxed(
+      testConfig(),
+      [](int control) {
+        timeval noWait{0, 0};
+        if (libusb_handle_events_timeout_completed(context, &noWait, nullptr) != 0) return 1;
+        libusb_device_handle* handle = nullptr;
+        if (libusb_wrap_sys_device(context, control, &handle) == 0) return 2;
+        libusb_exit(context);
+        return 0;
+      },
+      [](SandboxConfig& config) {
+        logToStderrLikeTheWorker(config);
+        if (libusb_set_option(nullptr, LIBUSB_OPTION_NO_DEVICE_DISCOVERY) != 0 ||
+            libusb_init(&context) != 0) {
+          ::_exit(3);
+        }
+        const libusb_pollfd** pollfds = libusb_get_pollfds(context);
+        for (const libusb_pollfd** each = pollfds; each != nullptr && *each != nullptr; ++each) {
+          config.keepFds.push_back((*each)->fd);
+        }
+        libusb_free_pollfds(pollfds);
+      });
+  EXPECT_TRUE(outcome.exited && outcome.exitCode == 0)
+      << outcome.describe() << " (1: event handling failed, 2: a socket was wrapped, 3: no init)";
 }
 
 }  // namespace

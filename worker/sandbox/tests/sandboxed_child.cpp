@@ -32,7 +32,7 @@ void reportToStderr(std::string_view what, const char* message) {
                            int control) {
   config.keepFds.push_back(control);
   try {
-    if (setup) setup();
+    if (setup) setup(config);
     enterSandbox(config);
   } catch (const std::exception& e) {
     reportToStderr("enterSandbox threw", e.what());
@@ -54,7 +54,7 @@ std::string ChildOutcome::describe() const {
   return "killed by signal " + std::to_string(signal) + " (" + ::strsignal(signal) + ")";
 }
 
-void logToStderrLikeTheWorker() {
+void logToStderrLikeTheWorker(SandboxConfig&) {
   setupLogging("info", "usbip-worker");
 }
 

@@ -26,10 +26,10 @@ struct ChildOutcome {
 // the sandbox) and returns the child's exit code.
 using SandboxedBody = std::function<int(int control)>;
 
-// Runs in the child before it enters the sandbox, as the worker's own start-up would. The
-// default sets up logging to stderr like the worker does.
-using ChildSetup = std::function<void()>;
-void logToStderrLikeTheWorker();
+// Runs in the child before it enters the sandbox, as the worker's own start-up would, and may add
+// to the config (fds to keep). The default sets up logging to stderr like the worker does.
+using ChildSetup = std::function<void(SandboxConfig&)>;
+void logToStderrLikeTheWorker(SandboxConfig&);
 
 // Exit code of a child whose enterSandbox() threw (the message goes to stderr).
 inline constexpr int kEnterSandboxThrew = 90;
