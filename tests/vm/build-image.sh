@@ -10,7 +10,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-cache_root=${USBIP_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/usbip-sandbox/vm}
+cache_root=${USBIP_VM_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/usbip-sandbox/vm}
 busybox=/bin/busybox
 step_timeout=${VM_BUILD_STEP_TIMEOUT:-300}
 

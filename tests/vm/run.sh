@@ -14,6 +14,8 @@
 #                the guest stops its scenario a little before, to report and power off
 #   VM_LOG_DIR   where the serial log and the guest's dmesg are kept (default $BUILD_DIR/vm-logs)
 #   VM_CPUS, VM_MEMORY  guest size (default 2 CPUs, 768 MiB)
+#   VM_QEMU_ARGS further QEMU arguments, e.g. emulated USB devices on an xhci controller:
+#                "-device qemu-xhci,id=xhci -device usb-kbd,bus=xhci.0"
 #
 # Exit status: the scenario's; 124 when the VM ran out of time; 125 when the VM could not be
 # set up or ended without reporting a status.
@@ -119,6 +121,7 @@ esac
 
 log "booting $(cat "$image/kernel-version") for scenario $scenario_name (HOST_IMPL=$host_impl)"
 log "serial log: $serial_log"
+read -r -a extra_qemu_args <<<"${VM_QEMU_ARGS:-}"
 started=$(date +%s%N)
 # Software emulation only (no /dev/kvm on the build machines). The guest leaves through the
 # debug-exit port (see guest/init); -no-reboot turns a panic (panic=-1 reboots at once) into
@@ -130,6 +133,7 @@ timeout --kill-after=5 "$vm_timeout" qemu-system-x86_64 \
   -append "console=ttyS0 quiet loglevel=4 panic=-1 mitigations=off ${VM_KERNEL_ARGS:-}" \
   -display none -monitor none -serial "file:$serial_log" \
   -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+  "${extra_qemu_args[@]}" \
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
   -virtfs "local,path=$job_dir,mount_tag=vmjob,security_model=none" \
   </dev/null &

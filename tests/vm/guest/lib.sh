@@ -53,7 +53,12 @@ vm_log() {
 }
 
 vm_fail() {
+  local line
   vm_log "FAIL: $*"
+  # An oops explains many failures; say so next to the failure.
+  vm_kernel_oops_lines 2>/dev/null | while IFS= read -r line; do
+    vm_log "the kernel oopsed:${line#*]}"
+  done
   exit 1
 }
 
