@@ -16,9 +16,9 @@ namespace usbip::worker::sandbox {
 
 namespace {
 
-// The kernel reads ioctl requests, fcntl commands and prctl options as 32-bit ints; comparing
-// only those bits means a caller cannot slip past a rule with garbage in the upper half (and a
-// match on the low half is exactly what the kernel acts on).
+// The kernel reads ioctl requests, fcntl commands and prctl options as 32-bit ints, so the filter
+// compares exactly those bits: what it lets through is what the kernel will act on, whatever a
+// caller leaves in the upper half of the register.
 constexpr uint64_t kLow32Bits = 0xffffffffu;
 
 // libseccomp returns negative errno values instead of setting errno.
