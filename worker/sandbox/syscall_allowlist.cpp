@@ -67,6 +67,8 @@ std::vector<PermittedValue> fcntlCommands() {
       {F_SETFL, "F_SETFL", "non-blocking mode on libusb's and kj's fds"},
       {F_DUPFD_CLOEXEC, "F_DUPFD_CLOEXEC",
        "keep an fd received over IPC (client socket, usbfs) once Cap'n Proto closes its copy"},
+      {F_DUPFD_CLOEXEC, "F_DUPFD_CLOEXEC",
+       "keep an fd received over IPC (client socket, usbfs) once Cap'n Proto closes its copy"},
   };
 }
 
