@@ -33,7 +33,12 @@ SetupFields SetupFields::parse(const std::array<uint8_t, 8>& raw) {
 std::optional<SpecialRequest> specialRequest(const SetupFields& setup) {
   if (setup.request == kClearFeature && setup.requestType == kToEndpoint &&
       setup.value == kFeatureEndpointHalt) {
-    return ClearHaltRequest{static_cast<uint8_t>(setup.index & 0xff)};
+    auto endpoint = static_cast<uint8_t>(setup.index & 0xff);
+    // Endpoint 0 keeps no host-side halt or toggle state for usb_clear_halt() to reset, and
+    // usbfs refuses USBDEVFS_CLEAR_HALT for it (no interface owns it): the request goes to the
+    // device as it is, which may stall it (usbtest's queued control test sends exactly this).
+    if ((endpoint & 0x7f) == 0) return std::nullopt;
+    return ClearHaltRequest{endpoint};
   }
   if (setup.request == kSetInterface && setup.requestType == kToInterface) {
     return SetInterfaceRequest{setup.index, setup.value};

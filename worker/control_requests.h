@@ -29,6 +29,7 @@ struct SetInterfaceRequest {
   uint16_t interface;
   uint16_t alternate;
 };
+// Not for endpoint 0, whose CLEAR_FEATURE(ENDPOINT_HALT) is an ordinary control transfer.
 struct ClearHaltRequest {
   uint8_t endpoint;  // address, direction bit included
 };

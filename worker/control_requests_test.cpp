@@ -46,6 +46,8 @@ TEST(ControlRequests, LookalikesAreOrdinaryRequests) {
   EXPECT_FALSE(specialRequest(setup(0x23, 0x03, 8, 1)));     // SET_FEATURE(PORT_POWER)
   EXPECT_FALSE(specialRequest(setup(0x21, 0x0b, 1, 0)));     // class request numbered 11
   EXPECT_FALSE(specialRequest(setup(0x41, 0x09, 1, 0)));     // vendor request numbered 9
+  EXPECT_FALSE(specialRequest(setup(0x02, 0x01, 0, 0x00)));  // CLEAR_HALT(ep0): to the device
+  EXPECT_FALSE(specialRequest(setup(0x02, 0x01, 0, 0x80)));
 }
 
 TEST(ControlRequests, NamedRecipients) {

@@ -225,7 +225,13 @@ void UrbEngine::pollOnce() {
 }
 
 void UrbEngine::readSocket() {
-  ssize_t got = ::recv(client_.get(), readBuffer_.data(), readBuffer_.size(), MSG_DONTWAIT);
+  // recvmsg, not recv(): glibc's recv() is the recvfrom system call, which the worker's
+  // seccomp filter leaves out.
+  iovec part{readBuffer_.data(), readBuffer_.size()};
+  msghdr message{};
+  message.msg_iov = &part;
+  message.msg_iovlen = 1;
+  ssize_t got = ::recvmsg(client_.get(), &message, MSG_DONTWAIT);
   if (got < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
     if (errno == ECONNRESET || errno == ETIMEDOUT) {
@@ -316,25 +322,39 @@ bool UrbEngine::handleControl(const proto::CmdSubmit& submit) {
         "rule C4: {} names recipient {:#04x} (bmRequestType {:#04x}) outside the "
         "active configuration; answered with a stall",
         describe(submit.base), setup.index & 0xff, setup.requestType);
-    proto::RetSubmit reply;
-    reply.base.seqnum = submit.base.seqnum;
-    reply.status = -EPIPE;
-    ++stats_.submitted;
-    queueRetSubmit(std::move(reply));
+    answerAtOnce(submit, -EPIPE);
     return true;
   }
   if (submit.base.ep != 0) return false;
   std::optional<SpecialRequest> special = specialRequest(setup);
   if (!special) return false;
-  ++stats_.submitted;
-  proto::RetSubmit reply;
-  reply.base.seqnum = submit.base.seqnum;
-  reply.status = performSpecial(*special);
-  noteStatus(reply.status);
+  // Performed now, so that the requests behind it in the stream are decoded against the state
+  // it leaves; the kernel queues the request behind the pipe's earlier transfers anyway.
+  int32_t status = performSpecial(*special);
+  noteStatus(status);
   spdlog::debug("{}: standard request {:#04x} performed through the USB stack, status {}",
-                describe(submit.base), setup.request, reply.status);
-  queueRetSubmit(std::move(reply));
+                describe(submit.base), setup.request, status);
+  answerAtOnce(submit, status);
   return true;
+}
+
+void UrbEngine::answerAtOnce(const proto::CmdSubmit& submit, int32_t status) {
+  PendingUrb urb;
+  urb.direction = submit.base.direction;
+  urb.type = proto::TransferType::kControl;
+  urb.onDefaultPipe = submit.base.ep == 0;
+  urb.resolved = true;
+  urb.answer = proto::RetSubmit{};
+  urb.answer->status = status;
+  ++stats_.submitted;
+  uint32_t seqnum = submit.base.seqnum;
+  if (!urb.onDefaultPipe) {
+    sendAnswer(seqnum, urb);
+    return;
+  }
+  pending_.emplace(seqnum, std::move(urb));
+  defaultPipeOrder_.push_back(seqnum);
+  releaseDefaultPipe();
 }
 
 int32_t UrbEngine::performSpecial(const SpecialRequest& request) {
@@ -368,6 +388,7 @@ void UrbEngine::submitToBackend(proto::CmdSubmit submit, proto::TransferType typ
   PendingUrb urb;
   urb.direction = submit.base.direction;
   urb.type = type;
+  urb.onDefaultPipe = type == proto::TransferType::kControl && submit.base.ep == 0;
   urb.transferBufferLength = submit.transfer_buffer_length;
   urb.accountedBytes = static_cast<uint64_t>(submit.transfer_buffer_length) +
                        submit.iso.size() * proto::kIsoPacketSize;
@@ -400,6 +421,7 @@ void UrbEngine::submitToBackend(proto::CmdSubmit submit, proto::TransferType typ
     transfers_.emplace(transfers[piece].id, TransferRef{seqnum, piece});
   }
   bytesInFlight_ += urb.accountedBytes;
+  if (urb.onDefaultPipe) defaultPipeOrder_.push_back(seqnum);
   pending_.emplace(seqnum, std::move(urb));
   ++stats_.submitted;
   spdlog::trace("{}: submitted as {} transfer(s)", describe(submit.base), transfers.size());
@@ -427,7 +449,9 @@ void UrbEngine::handle(const proto::CmdUnlink& unlink) {
   bool first = urb.unlinkedBy.empty();
   urb.unlinkedBy.push_back(unlink.base.seqnum);
   waitingUnlinks_.insert(unlink.base.seqnum);
-  if (!first) return;
+  // Resolved but still waiting for its turn on the default pipe: the client has no answer yet,
+  // so the cancellation it asked for becomes that answer.
+  if (urb.resolved || !first) return;
   for (uint64_t id : urb.transferIds) {
     if (transfers_.contains(id)) backend_.cancel(id);
   }
@@ -446,17 +470,30 @@ void UrbEngine::onTransferDone(uint64_t id, TransferResult result) {
   PendingUrb& urb = it->second;
   urb.results[where.piece] = std::move(result);
   if (--urb.outstanding > 0) return;
-  finish(where.seqnum, urb);
-  pending_.erase(it);
+  finish(urb);
+  if (closing_) {
+    pending_.erase(it);
+  } else if (urb.onDefaultPipe) {
+    releaseDefaultPipe();
+  } else {
+    sendAnswer(where.seqnum, urb);
+    pending_.erase(it);
+  }
 }
 
-void UrbEngine::finish(uint32_t seqnum, PendingUrb& urb) {
+void UrbEngine::finish(PendingUrb& urb) {
   bytesInFlight_ -= urb.accountedBytes;
+  urb.accountedBytes = 0;
   for (const TransferResult& result : urb.results)
     noteStatus(result.status);
+  urb.resolved = true;
+  if (urb.unlinkedBy.empty() && !closing_) urb.answer = replyFor(urb);
+  urb.results = {};  // the answer holds what the client gets; the buffers can go
+}
+
+void UrbEngine::sendAnswer(uint32_t seqnum, PendingUrb& urb) {
   for (uint32_t unlinkSeqnum : urb.unlinkedBy)
     waitingUnlinks_.erase(unlinkSeqnum);
-  if (closing_) return;
   if (!urb.unlinkedBy.empty()) {
     // U1: whatever the transfer's own outcome (it may have finished just before the cancel
     // reached it), the client was promised a cancellation and gets no RET_SUBMIT.
@@ -464,10 +501,22 @@ void UrbEngine::finish(uint32_t seqnum, PendingUrb& urb) {
       queueRetUnlink(unlinkSeqnum, -ECONNRESET);
     return;
   }
-  proto::RetSubmit reply = replyFor(urb);
+  proto::RetSubmit reply = std::move(*urb.answer);
   reply.base.seqnum = seqnum;
   ++stats_.completed;
   queueRetSubmit(std::move(reply));
+}
+
+void UrbEngine::releaseDefaultPipe() {
+  while (!defaultPipeOrder_.empty()) {
+    auto it = pending_.find(defaultPipeOrder_.front());
+    if (it != pending_.end()) {
+      if (!it->second.resolved) return;
+      sendAnswer(it->first, it->second);
+      pending_.erase(it);
+    }
+    defaultPipeOrder_.pop_front();
+  }
 }
 
 proto::RetSubmit UrbEngine::replyFor(const PendingUrb& urb) const {
@@ -526,6 +575,7 @@ void UrbEngine::shutDown() {
   transfers_.clear();
   pending_.clear();
   waitingUnlinks_.clear();
+  defaultPipeOrder_.clear();
   bytesInFlight_ = 0;
   client_.reset();
 }

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -84,7 +85,8 @@ class UrbEngine {
   EngineResult run();
 
  private:
-  // One CMD_SUBMIT handed to the backend, possibly as several transfers (iso, rule I5).
+  // One CMD_SUBMIT not answered yet: handed to the backend (possibly as several transfers, iso
+  // rule I5), or, on the default control pipe, answered but waiting for the requests before it.
   struct PendingUrb {
     proto::Direction direction = proto::Direction::kOut;
     proto::TransferType type = proto::TransferType::kControl;
@@ -94,7 +96,10 @@ class UrbEngine {
     std::vector<uint64_t> transferIds;
     std::vector<TransferResult> results;
     size_t outstanding = 0;
-    std::vector<uint32_t> unlinkedBy;  // CMD_UNLINK seqnums waiting for this URB (U1)
+    std::vector<uint32_t> unlinkedBy;        // CMD_UNLINK seqnums waiting for this URB (U1)
+    bool onDefaultPipe = false;              // endpoint 0: answered in arrival order
+    bool resolved = false;                   // the device is done with it
+    std::optional<proto::RetSubmit> answer;  // once resolved, unless unlinked
   };
   struct TransferRef {
     uint32_t seqnum;
@@ -114,10 +119,13 @@ class UrbEngine {
   void checkDevid(const proto::BasicHeader& base) const;
   void checkFreshSeqnum(uint32_t seqnum) const;
   bool handleControl(const proto::CmdSubmit& submit);
+  void answerAtOnce(const proto::CmdSubmit& submit, int32_t status);
   int32_t performSpecial(const SpecialRequest& request);
   void submitToBackend(proto::CmdSubmit submit, proto::TransferType type);
   void onTransferDone(uint64_t id, TransferResult result);
-  void finish(uint32_t seqnum, PendingUrb& urb);
+  void finish(PendingUrb& urb);
+  void sendAnswer(uint32_t seqnum, PendingUrb& urb);
+  void releaseDefaultPipe();
   proto::RetSubmit replyFor(const PendingUrb& urb) const;
   void queueRetSubmit(proto::RetSubmit reply);
   void queueRetUnlink(uint32_t seqnum, int32_t status);
@@ -136,6 +144,10 @@ class UrbEngine {
   std::map<uint32_t, PendingUrb> pending_;  // by CMD_SUBMIT seqnum
   std::unordered_map<uint64_t, TransferRef> transfers_;
   std::set<uint32_t> waitingUnlinks_;
+  // Seqnums of the default control pipe's unanswered CMD_SUBMITs, oldest first. A real control
+  // pipe answers in order; a request the engine answers at once (C2, C4) must not overtake
+  // transfers still running before it (usbtest's queued control test checks exactly that).
+  std::deque<uint32_t> defaultPipeOrder_;
   uint64_t bytesInFlight_ = 0;
   uint64_t nextTransferId_ = 1;
 

@@ -575,6 +575,20 @@ TEST_F(UrbEngineTest, ClearHaltAndPortResetArePerformedNotSubmitted) {
   EXPECT_EQ(backend.submittedCount(), 0u);
 }
 
+TEST_F(UrbEngineTest, ClearHaltOfEndpointZeroGoesToTheDevice) {
+  backend.responder = [](const Transfer&) {
+    TransferResult stall;
+    stall.status = -EPIPE;
+    return std::optional(stall);
+  };
+  start();
+  client->send(control(1, setupBytes(0x02, 0x01, 0, 0, 0)));
+  EXPECT_EQ(client->receiveRetSubmit().status, -EPIPE);
+  EXPECT_TRUE(backend.calls().empty());
+  ASSERT_EQ(backend.submittedCount(), 1u);
+  EXPECT_EQ(backend.submitted()[0].setup, setupBytes(0x02, 0x01, 0, 0, 0));
+}
+
 TEST_F(UrbEngineTest, FailedStandardRequestLeavesTheStateAlone) {
   backend.specialStatus = -EPIPE;
   start();
@@ -590,6 +604,53 @@ TEST_F(UrbEngineTest, OutOfRangeStandardRequestValuesAreRefused) {
   client->send(control(1, setupBytes(0x00, 0x09, 0x0101, 0, 0)));
   EXPECT_EQ(client->receiveRetSubmit().status, -EINVAL);
   EXPECT_TRUE(backend.calls().empty());
+}
+
+// A real control pipe answers in order: a request the engine answers at once must not
+// overtake a control transfer still running before it (usbtest 10 checks this).
+TEST_F(UrbEngineTest, AnswersOnTheDefaultPipeKeepTheirOrder) {
+  start();
+  client->send(control(1, setupBytes(0x80, 0x06, 0x0100, 0, 18)));
+  ASSERT_TRUE(backend.waitForSubmitted(1));
+  client->send(control(2, setupBytes(0x02, 0x01, 0, 0x82, 0)));  // CLEAR_HALT: performed...
+  client->send(control(3, setupBytes(0xa1, 0x01, 0, 5, 8)));     // C4: stalled...
+  expectSilence();                                               // ...but not answered yet
+  EXPECT_EQ(backend.calls(), std::vector<std::string>{"clearHalt 130"});
+  ASSERT_TRUE(backend.complete(backend.heldIds().at(0)));
+  EXPECT_EQ(client->receiveRetSubmit().base.seqnum, 1u);
+  proto::RetSubmit second = client->receiveRetSubmit();
+  EXPECT_EQ(second.base.seqnum, 2u);
+  EXPECT_EQ(second.status, 0);
+  proto::RetSubmit third = client->receiveRetSubmit();
+  EXPECT_EQ(third.base.seqnum, 3u);
+  EXPECT_EQ(third.status, -EPIPE);
+}
+
+TEST_F(UrbEngineTest, OtherEndpointsDoNotHoldBackTheDefaultPipe) {
+  start();
+  client->send(submit(1, 2, Direction::kIn, 512));
+  ASSERT_TRUE(backend.waitForSubmitted(1));
+  client->send(control(2, setupBytes(0x02, 0x01, 0, 0x82, 0)));
+  EXPECT_EQ(client->receiveRetSubmit().base.seqnum, 2u);
+}
+
+TEST_F(UrbEngineTest, UnlinkOfAnAnswerWaitingForItsTurnCancelsIt) {
+  start();
+  client->send(control(1, setupBytes(0x80, 0x06, 0x0100, 0, 18)));
+  ASSERT_TRUE(backend.waitForSubmitted(1));
+  client->send(control(2, setupBytes(0x01, 0x0b, 1, 1, 0)));  // SET_INTERFACE, answer parked
+  client->send(unlink(3, 2));
+  client->send(unlink(4, 1));
+  proto::RetUnlink first = client->receiveRetUnlink();
+  EXPECT_EQ(first.base.seqnum, 4u);
+  EXPECT_EQ(first.status, -ECONNRESET);
+  proto::RetUnlink second = client->receiveRetUnlink();
+  EXPECT_EQ(second.base.seqnum, 3u);
+  EXPECT_EQ(second.status, -ECONNRESET);
+  expectSilence();
+  // The seqnums are free again.
+  client->send(control(2, setupBytes(0x02, 0x01, 0, 0x82, 0)));
+  EXPECT_EQ(client->receiveRetSubmit().base.seqnum, 2u);
 }
 
 // ---- recipients (C4) ----
