@@ -11,6 +11,7 @@
 #include "fuzz/client_decoders_input.h"
 #include "fuzz/seed_messages.h"
 #include "fuzz/server_decoders_input.h"
+#include "fuzz/worker_session_input.h"
 
 namespace usbip::fuzz::seeds {
 namespace {
@@ -140,6 +141,89 @@ void clientDecoderSeeds(CorpusWriter& corpus) {
   corpus.write("client_decoders", "import_then_replies", serialized(urbs));
 }
 
+// Standard requests (USB 2.0 chapter 9) and the class requests the Linux drivers send.
+std::array<uint8_t, 8> getDescriptor(uint8_t type, uint8_t index, uint16_t length,
+                                     uint8_t recipient = 0x80, uint16_t wIndex = 0) {
+  return setup(recipient, 6, static_cast<uint16_t>(type << 8 | index), wIndex, length);
+}
+std::array<uint8_t, 8> setConfiguration(uint8_t value) {
+  return setup(0x00, 9, value, 0, 0);
+}
+std::array<uint8_t, 8> setInterface(uint8_t interface, uint8_t alternate) {
+  return setup(0x01, 11, alternate, interface, 0);
+}
+
+Bytes enumeration(uint32_t devid) {
+  return Bytes{} + control(1, devid, getDescriptor(1, 0, 64)) +
+         control(2, devid, getDescriptor(1, 0, 18)) + control(3, devid, getDescriptor(2, 0, 9)) +
+         control(4, devid, getDescriptor(2, 0, 255)) + control(5, devid, getDescriptor(3, 0, 255)) +
+         control(6, devid, getDescriptor(3, 2, 255, 0x80, 0x0409)) +
+         control(7, devid, setConfiguration(1));
+}
+
+void writeSession(CorpusWriter& corpus, const std::string& device, const std::string& name,
+                  WorkerSessionInput input, const Bytes& stream) {
+  input.stream = stream;
+  corpus.write("worker_session_" + device, name, serialized(input));
+}
+
+void workerSessionSeeds(CorpusWriter& corpus) {
+  using proto::Direction;
+  for (const char* device : {"hid", "cdc", "uac"}) {
+    writeSession(corpus, device, "devlist", {}, Bytes{} + proto::OpReqDevlist{});
+    writeSession(corpus, device, "import_unknown_busid", {}, Bytes{} + reqImport("9-9"));
+  }
+
+  constexpr uint32_t kHid = 1;  // devid = devnum on the simulated bus 0 (worker/sim/README.md)
+  Bytes keyboard = Bytes{} + reqImport("0-1") + enumeration(kHid) +
+                   control(8, kHid, setup(0x21, 0x0a, 0, 0, 0)) +             // SET_IDLE
+                   control(9, kHid, getDescriptor(0x22, 0, 63, 0x81)) +       // report descriptor
+                   control(10, kHid, setup(0x21, 0x09, 0x0200, 0, 1), {1}) +  // SET_REPORT: LEDs
+                   control(11, kHid, setup(0xa1, 0x01, 0x0100, 0, 8)) +       // GET_REPORT
+                   control(12, kHid, setup(0x21, 0x0b, 0, 0, 0));             // SET_PROTOCOL boot
+  for (uint32_t seqnum = 13; seqnum < 23; ++seqnum)
+    keyboard = keyboard + transfer(seqnum, kHid, Direction::kIn, 1, 8);
+  keyboard = keyboard + unlink(23, kHid, 22) + unlink(24, kHid, 13);
+  writeSession(corpus, "hid", "typing", {}, keyboard);
+  WorkerSessionInput smallReads;
+  smallReads.handshakeChunk = 7;
+  smallReads.readChunk = 13;
+  smallReads.maxUrbsInFlight = 2;
+  writeSession(corpus, "hid", "typing_small_reads_two_urbs", smallReads, keyboard);
+
+  constexpr uint32_t kCdc = 2;
+  Bytes serial = Bytes{} + reqImport("0-2") + enumeration(kCdc) +
+                 control(8, kCdc, setup(0x21, 0x20, 0, 0, 7), {0x80, 0x25, 0, 0, 0, 0, 8}) +
+                 control(9, kCdc, setup(0xa1, 0x21, 0, 0, 7)) +   // GET_LINE_CODING
+                 control(10, kCdc, setup(0x21, 0x22, 3, 0, 0)) +  // SET_CONTROL_LINE_STATE
+                 transfer(11, kCdc, Direction::kIn, 1, 16) +      // notifications: never
+                 transfer(12, kCdc, Direction::kOut, 2, 5, {'h', 'e', 'l', 'l', 'o'}) +
+                 transfer(13, kCdc, Direction::kIn, 2, 64) +
+                 transfer(14, kCdc, Direction::kIn, 2, 64) + unlink(15, kCdc, 11) +
+                 unlink(16, kCdc, 14) +
+                 control(17, kCdc, setup(0x02, 1, 0, 0x82, 0)) +   // CLEAR_FEATURE(HALT) 0x82
+                 control(18, kCdc, setup(0x21, 0x23, 100, 0, 0));  // SEND_BREAK
+  writeSession(corpus, "cdc", "echo", {}, serial);
+  WorkerSessionInput smallCaps;
+  smallCaps.maxBytesInFlight = 70;
+  smallCaps.maxOutboundBytes = 100;
+  smallCaps.readChunk = 48;
+  writeSession(corpus, "cdc", "echo_small_caps", smallCaps, serial);
+
+  constexpr uint32_t kUac = 3;
+  std::array<uint8_t, 8> setRate = setup(0x22, 0x01, 0x0100, 0x01, 3);  // SET_CUR to ep 0x01
+  Bytes audio =
+      Bytes{} + reqImport("0-3") + enumeration(kUac) + control(8, kUac, setInterface(1, 1)) +
+      control(9, kUac, setRate, {0x80, 0xbb, 0}) + iso(10, kUac, Direction::kOut, 1, 4, 192) +
+      control(11, kUac, setInterface(2, 1)) + iso(12, kUac, Direction::kIn, 2, 4, 192) +
+      iso(13, kUac, Direction::kIn, 2, 5, 192) + unlink(14, kUac, 13) +
+      control(15, kUac, setup(0xa2, 0x81, 0x0100, 0x82, 3)) + control(16, kUac, setInterface(1, 0));
+  writeSession(corpus, "uac", "loopback", {}, audio);
+  WorkerSessionInput split;
+  split.maxIsoPacketsPerTransfer = 2;
+  writeSession(corpus, "uac", "loopback_split_iso", split, audio);
+}
+
 }  // namespace
 }  // namespace usbip::fuzz::seeds
 
@@ -152,6 +236,7 @@ int main(int argc, char** argv) {
     usbip::fuzz::seeds::CorpusWriter corpus(argv[1]);
     usbip::fuzz::seeds::serverDecoderSeeds(corpus);
     usbip::fuzz::seeds::clientDecoderSeeds(corpus);
+    usbip::fuzz::seeds::workerSessionSeeds(corpus);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "make_seeds: %s\n", error.what());
     return 1;

@@ -18,6 +18,10 @@ Bytes operator+(Bytes bytes, const Message& message) {
   proto::encode(message, bytes);
   return bytes;
 }
+inline Bytes operator+(Bytes bytes, const Bytes& more) {
+  bytes.insert(bytes.end(), more.begin(), more.end());
+  return bytes;
+}
 
 inline proto::OpReqImport reqImport(std::string busid) {
   return proto::OpReqImport{std::move(busid)};
@@ -35,17 +39,20 @@ inline std::array<uint8_t, 8> setup(uint8_t requestType, uint8_t request, uint16
           static_cast<uint8_t>(length >> 8)};
 }
 
-// A control transfer on ep 0; OUT transfers carry `length` bytes of `fill`.
+// A control transfer on ep 0, as usb_control_msg() sends it (no flags); OUT transfers carry
+// `data`, cut or zero-padded to wLength.
 inline proto::CmdSubmit control(uint32_t seqnum, uint32_t devid, std::array<uint8_t, 8> packet,
-                                uint8_t fill = 0) {
+                                Bytes data = {}) {
   proto::CmdSubmit submit;
   bool in = (packet[0] & 0x80) != 0;
   uint16_t length = static_cast<uint16_t>(packet[6] | (packet[7] << 8));
   submit.base = {seqnum, devid, in ? proto::Direction::kIn : proto::Direction::kOut, 0};
-  submit.transfer_flags = in ? proto::flags::kShortNotOk : 0;
   submit.transfer_buffer_length = length;
   submit.setup = packet;
-  if (!in) submit.payload.assign(length, fill);
+  if (!in) {
+    data.resize(length);
+    submit.payload = std::move(data);
+  }
   return submit;
 }
 

@@ -1,0 +1,41 @@
+// The client's side of a fuzzed session: the requests it sent (as decoded from its own stream)
+// and the replies the worker sent back, checked against the rules every reply must keep:
+// a RET_SUBMIT answers an unanswered CMD_SUBMIT of that seqnum and satisfies what vhci checks
+// (ServerUrbDecoder: F9, I1, I4); a RET_UNLINK answers a CMD_UNLINK; -ECONNRESET means its
+// target was pending and gets no RET_SUBMIT (U1); 0 means the target was answered first or
+// never existed (U2); no request is answered twice.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "protocol/codec.h"
+
+namespace usbip::fuzz {
+
+class ReplyTracker {
+ public:
+  explicit ReplyTracker(std::vector<proto::ClientUrbMessage> requests);
+
+  // What the client remembers of the CMD_SUBMIT a RET_SUBMIT with `seqnum` answers.
+  std::optional<proto::PendingSubmit> pendingFor(uint32_t seqnum) const;
+  // Aborts (FUZZ_REQUIRE) when `reply` breaks a rule.
+  void onReply(const proto::ServerUrbMessage& reply);
+
+ private:
+  enum class State { kUnanswered, kAnswered, kCancelled };
+  struct Sent {
+    proto::ClientUrbMessage request;
+    State state = State::kUnanswered;
+  };
+
+  // The first unanswered request of that kind with that seqnum.
+  std::optional<size_t> firstUnanswered(uint32_t seqnum, bool submit) const;
+  // The last CMD_SUBMIT with `seqnum` sent before position `before`.
+  std::optional<size_t> lastSubmitBefore(uint32_t seqnum, size_t before) const;
+
+  std::vector<Sent> sent_;
+};
+
+}  // namespace usbip::fuzz
