@@ -67,8 +67,6 @@ std::vector<PermittedValue> fcntlCommands() {
       {F_SETFL, "F_SETFL", "non-blocking mode on libusb's and kj's fds"},
       {F_DUPFD_CLOEXEC, "F_DUPFD_CLOEXEC",
        "keep an fd received over IPC (client socket, usbfs) once Cap'n Proto closes its copy"},
-      {F_DUPFD_CLOEXEC, "F_DUPFD_CLOEXEC",
-       "keep an fd received over IPC (client socket, usbfs) once Cap'n Proto closes its copy"},
   };
 }
 
@@ -98,6 +96,7 @@ std::vector<AllowedSyscall> buildAllowlist() {
       {.name = "readv", .why = "scattered reads of URB payloads (kj, the codec)"},
       {.name = "writev", .why = "header and payload in one write (RET_SUBMIT, kj messages)"},
       {.name = "recvmsg", .why = "IPC from the broker, with fds (the usbfs fd) in SCM_RIGHTS"},
+      {.name = "recvfrom", .why = "recv() on the connected client socket (no address)"},
       {.name = "sendmsg", .why = "IPC to the broker"},
       {.name = "shutdown", .why = "orderly end of the client stream (kj shutdownWrite)"},
       {.name = "close", .why = "fds the worker is done with"},
