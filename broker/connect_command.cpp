@@ -35,7 +35,9 @@ SessionEnd waitForSession(WorkerSupervisor& supervisor, StopSignals& stop) {
 int runConnect(const Invocation& invocation) {
   StopSignals stop;  // first: before any thread exists
   ExportRegistry registry(resolveDevices(invocation.devices));
-  WorkerSupervisor supervisor(registry, workerCommandFor(invocation));
+  // The one device this connection exports: what the helper's empty import busid means.
+  WorkerSupervisor supervisor(registry, workerCommandFor(invocation),
+                              registry.policy().allowedBusids.at(0));
   const std::string target = invocation.address.toString();
   spdlog::info("exporting {} to {}", describeExports(registry), target);
 

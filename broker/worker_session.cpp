@@ -14,10 +14,12 @@ constexpr size_t kMaxBusidLength = 31;  // the wire's busid field, less its NUL
 }  // namespace
 
 WorkerSession::WorkerSession(ExportRegistry& registry, AcceptedConnection client,
-                             std::string context, std::optional<Lease>& lease,
+                             std::string reverseBusid, std::string context,
+                             std::optional<Lease>& lease,
                              kj::Own<kj::PromiseFulfiller<void>> violation)
     : registry_(registry),
       client_(std::move(client)),
+      reverseBusid_(std::move(reverseBusid)),
       context_(std::move(context)),
       lease_(lease),
       violation_(std::move(violation)) {}
@@ -35,6 +37,7 @@ kj::Promise<void> WorkerSession::clientConnection(ClientConnectionContext contex
   auto results = context.getResults();
   results.setSocket(kj::heap<ipc::FdHandleServer>(std::move(client_.fd)));
   results.setPeer(client_.peer);
+  results.setReverseBusid(reverseBusid_);
   return kj::READY_NOW;
 }
 

@@ -27,11 +27,13 @@ namespace usbip {
 
 class WorkerSession final : public ipc::Broker::Server {
  public:
+  // `reverseBusid`: the device a dialled connection exports (usbip-host connect), else empty.
   // `lease` receives the import, if any; it belongs to the caller because it must outlive this
   // object (it may be released only after the worker has exited). `violation` is fulfilled when
   // the worker breaks the table above.
-  WorkerSession(ExportRegistry& registry, AcceptedConnection client, std::string context,
-                std::optional<Lease>& lease, kj::Own<kj::PromiseFulfiller<void>> violation);
+  WorkerSession(ExportRegistry& registry, AcceptedConnection client, std::string reverseBusid,
+                std::string context, std::optional<Lease>& lease,
+                kj::Own<kj::PromiseFulfiller<void>> violation);
 
  protected:
   kj::Promise<void> clientConnection(ClientConnectionContext context) override;
@@ -46,6 +48,7 @@ class WorkerSession final : public ipc::Broker::Server {
 
   ExportRegistry& registry_;
   AcceptedConnection client_;
+  std::string reverseBusid_;
   std::string context_;
   std::optional<Lease>& lease_;
   kj::Own<kj::PromiseFulfiller<void>> violation_;

@@ -28,7 +28,8 @@ capnp::ReaderOptions workerMessageLimits() {
 // Serves ipc::Broker on `brokerEnd` until the worker disconnects or breaks the session table.
 // Returns true when it broke the table.
 bool serveWorker(ExportRegistry& registry, UniqueFd brokerEnd, AcceptedConnection client,
-                 const std::string& context, std::optional<Lease>& lease) {
+                 const std::string& reverseBusid, const std::string& context,
+                 std::optional<Lease>& lease) {
   auto io = kj::setupAsyncIo();
   auto stream = io.lowLevelProvider->wrapUnixSocketFd(
       brokerEnd.release(),
@@ -38,9 +39,9 @@ bool serveWorker(ExportRegistry& registry, UniqueFd brokerEnd, AcceptedConnectio
   capnp::TwoPartyVatNetwork network(messages, ipc::kMaxFdsPerBrokerMessage,
                                     capnp::rpc::twoparty::Side::SERVER, workerMessageLimits());
   auto violation = kj::newPromiseAndFulfiller<void>();
-  auto rpc =
-      capnp::makeRpcServer(network, kj::heap<WorkerSession>(registry, std::move(client), context,
-                                                            lease, std::move(violation.fulfiller)));
+  auto rpc = capnp::makeRpcServer(
+      network, kj::heap<WorkerSession>(registry, std::move(client), reverseBusid, context, lease,
+                                       std::move(violation.fulfiller)));
   bool violated = false;
   network.onDisconnect()
       .exclusiveJoin(violation.promise.then([&] { violated = true; }))
@@ -50,9 +51,11 @@ bool serveWorker(ExportRegistry& registry, UniqueFd brokerEnd, AcceptedConnectio
 
 }  // namespace
 
-WorkerSupervisor::WorkerSupervisor(ExportRegistry& registry, WorkerCommand command)
+WorkerSupervisor::WorkerSupervisor(ExportRegistry& registry, WorkerCommand command,
+                                   std::string reverseBusid)
     : registry_(registry),
       command_(std::move(command)),
+      reverseBusid_(std::move(reverseBusid)),
       sessionEnded_(checkSyscall(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), "eventfd")) {}
 
 WorkerSupervisor::~WorkerSupervisor() {
@@ -82,8 +85,8 @@ void WorkerSupervisor::run(Session& session, AcceptedConnection client) {
     spdlog::info("{}: connected", context);
 
     std::optional<Lease> lease;  // outlives the IPC session: released only after the exit
-    const bool violated =
-        serveWorker(registry_, std::move(brokerEnd), std::move(client), context, lease);
+    const bool violated = serveWorker(registry_, std::move(brokerEnd), std::move(client),
+                                      reverseBusid_, context, lease);
     if (violated) ::kill(pid, SIGKILL);
     waitForExit(pid);
     {

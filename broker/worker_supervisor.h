@@ -18,7 +18,9 @@ namespace usbip {
 
 class WorkerSupervisor {
  public:
-  WorkerSupervisor(ExportRegistry& registry, WorkerCommand command);
+  // `reverseBusid`: set when the connections are dialled by the host (usbip-host connect); the
+  // worker then takes an empty import busid to mean this device.
+  WorkerSupervisor(ExportRegistry& registry, WorkerCommand command, std::string reverseBusid = {});
   WorkerSupervisor(const WorkerSupervisor&) = delete;
   WorkerSupervisor& operator=(const WorkerSupervisor&) = delete;
   ~WorkerSupervisor();  // stopAll()
@@ -46,6 +48,7 @@ class WorkerSupervisor {
 
   ExportRegistry& registry_;
   const WorkerCommand command_;
+  const std::string reverseBusid_;
   UniqueFd sessionEnded_;  // eventfd
   std::mutex mutex_;
   std::list<Session> sessions_;  // guarded by mutex_; std::list: Session addresses stay valid

@@ -94,10 +94,12 @@ struct ImportResult {
 }
 
 interface Broker {
-  clientConnection @0 () -> (socket :FdHandle, peer :Text);
+  clientConnection @0 () -> (socket :FdHandle, peer :Text, reverseBusid :Text);
   # Called by: the worker, first, exactly once per session.
   # Trust: none needed. Hands over the accepted (or dialled) client socket, which the worker was
-  # started to serve; `peer` names the client for the worker's logs.
+  # started to serve; `peer` names the client for the worker's logs. `reverseBusid` is set when
+  # the broker dialled the client (usbip-host connect): the one device this connection exports,
+  # which an OP_REQ_IMPORT with an empty busid means (docs/protocol.md, "Reverse handshake").
 
   listDevices @1 () -> (devices :List(ExportCandidate), policy :ExportPolicy);
   # Called by: the worker, after clientConnection, at most once, for OP_REQ_DEVLIST or to
