@@ -39,7 +39,7 @@ std::string defaultWorkerPath() {
   return (self.parent_path() / "usbip-worker").string();
 }
 
-pid_t spawnWorker(const WorkerCommand& command, const UniqueFd& ipcEnd) {
+pid_t spawnWorker(const WorkerCommand& command, const UniqueFd& ipcEnd, const UniqueFd& stderrEnd) {
   // dup2(fd, fd) would leave close-on-exec set; keep the source away from the target number.
   UniqueFd moved;
   int source = ipcEnd.get();
@@ -52,6 +52,8 @@ pid_t spawnWorker(const WorkerCommand& command, const UniqueFd& ipcEnd) {
   checkSpawn(
       posix_spawn_file_actions_addopen(&files.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0),
       "spawn: stdin from /dev/null");
+  checkSpawn(posix_spawn_file_actions_adddup2(&files.actions, stderrEnd.get(), STDERR_FILENO),
+             "spawn: log pipe as stderr");
   checkSpawn(posix_spawn_file_actions_adddup2(&files.actions, source, kWorkerIpcFd),
              "spawn: IPC descriptor as fd 3");
   // Everything of ours is close-on-exec already; this makes sure of it.

@@ -20,10 +20,11 @@ struct WorkerCommand {
 // The usbip-worker that sits in the same directory as the running usbip-host.
 std::string defaultWorkerPath();
 
-// Starts the worker with `ipcEnd` as fd 3, /dev/null as stdin, our stdout and stderr, and no
-// other descriptor; with an empty environment, default signal dispositions, an empty signal mask
-// and a session of its own (a terminal's ^C reaches the broker, which stops its workers).
-pid_t spawnWorker(const WorkerCommand& command, const UniqueFd& ipcEnd);
+// Starts the worker with `ipcEnd` as fd 3, `stderrEnd` as stderr, /dev/null as stdin, our
+// stdout, and no other descriptor; with an empty environment, default signal dispositions, an
+// empty signal mask and a session of its own (a terminal's ^C reaches the broker, which stops
+// its workers).
+pid_t spawnWorker(const WorkerCommand& command, const UniqueFd& ipcEnd, const UniqueFd& stderrEnd);
 
 // Waits for `pid` to exit without reaping it (the caller reaps it with reapWorker(), after it has
 // stopped using the pid, so the pid cannot be reused while someone may still signal it).

@@ -1,6 +1,7 @@
 #include "broker/worker_supervisor.h"
 
 #include <capnp/rpc-twoparty.h>
+#include <fcntl.h>
 #include <kj/async-io.h>
 #include <poll.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 
 #include <cstring>
 
+#include "broker/worker_log_relay.h"
 #include "broker/worker_session.h"
 #include "common/syscall.h"
 #include "ipc/send_only_fd_stream.h"
@@ -25,12 +27,17 @@ capnp::ReaderOptions workerMessageLimits() {
   return options;
 }
 
-// Serves ipc::Broker on `brokerEnd` until the worker disconnects or breaks the session table.
-// Returns true when it broke the table.
-bool serveWorker(ExportRegistry& registry, UniqueFd brokerEnd, AcceptedConnection client,
-                 const std::string& reverseBusid, const std::string& context,
-                 std::optional<Lease>& lease) {
+// Serves ipc::Broker on `brokerEnd` until the worker disconnects, kills the worker if it broke
+// the session table, then relays its log until it has exited.
+void serveWorker(ExportRegistry& registry, UniqueFd brokerEnd, UniqueFd logReadEnd, pid_t pid,
+                 AcceptedConnection client, const std::string& reverseBusid,
+                 const std::string& context, std::optional<Lease>& lease) {
   auto io = kj::setupAsyncIo();
+  auto relay =
+      relayWorkerLog(io.lowLevelProvider->wrapInputFd(
+                         logReadEnd.release(), kj::LowLevelAsyncIoProvider::TAKE_OWNERSHIP |
+                                                   kj::LowLevelAsyncIoProvider::ALREADY_CLOEXEC))
+          .eagerlyEvaluate(nullptr);
   auto stream = io.lowLevelProvider->wrapUnixSocketFd(
       brokerEnd.release(),
       kj::LowLevelAsyncIoProvider::TAKE_OWNERSHIP | kj::LowLevelAsyncIoProvider::ALREADY_CLOEXEC);
@@ -46,7 +53,8 @@ bool serveWorker(ExportRegistry& registry, UniqueFd brokerEnd, AcceptedConnectio
   network.onDisconnect()
       .exclusiveJoin(violation.promise.then([&] { violated = true; }))
       .wait(io.waitScope);
-  return violated;
+  if (violated) ::kill(pid, SIGKILL);
+  relay.wait(io.waitScope);
 }
 
 }  // namespace
@@ -75,8 +83,12 @@ void WorkerSupervisor::run(Session& session, AcceptedConnection client) {
     int pair[2];
     checkSyscall(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), "IPC socketpair");
     UniqueFd brokerEnd(pair[0]), workerEnd(pair[1]);
-    pid_t pid = spawnWorker(command_, workerEnd);
+    int logPipe[2];
+    checkSyscall(::pipe2(logPipe, O_CLOEXEC), "worker log pipe");
+    UniqueFd logReadEnd(logPipe[0]), logWriteEnd(logPipe[1]);
+    pid_t pid = spawnWorker(command_, workerEnd, logWriteEnd);
     workerEnd.reset();
+    logWriteEnd.reset();
     {
       std::lock_guard lock(mutex_);
       session.pid = pid;
@@ -85,9 +97,8 @@ void WorkerSupervisor::run(Session& session, AcceptedConnection client) {
     spdlog::info("{}: connected", context);
 
     std::optional<Lease> lease;  // outlives the IPC session: released only after the exit
-    const bool violated = serveWorker(registry_, std::move(brokerEnd), std::move(client),
-                                      reverseBusid_, context, lease);
-    if (violated) ::kill(pid, SIGKILL);
+    serveWorker(registry_, std::move(brokerEnd), std::move(logReadEnd), pid, std::move(client),
+                reverseBusid_, context, lease);
     waitForExit(pid);
     {
       std::lock_guard lock(mutex_);
