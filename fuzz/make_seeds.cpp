@@ -7,6 +7,7 @@
 #include <fstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "fuzz/client_decoders_input.h"
 #include "fuzz/seed_messages.h"
@@ -224,6 +225,32 @@ void workerSessionSeeds(CorpusWriter& corpus) {
   writeSession(corpus, "uac", "loopback_split_iso", split, audio);
 }
 
+Bytes text(std::string_view chars) {
+  return Bytes(chars.begin(), chars.end());
+}
+
+// Policy files as docs/policy.md describes them.
+void policyParserSeeds(CorpusWriter& corpus) {
+  corpus.write("policy_parser", "deny", text("deny = true\n[match]\nvid_pid = \"046d:c52b\"\n"));
+  corpus.write("policy_parser", "listen_minimal",
+               text("[match]\nbusid = \"1-2\"\n[export]\nmode = \"listen\"\n"
+                    "allowed_peers = [\"any\"]\n"));
+  corpus.write("policy_parser", "connect_vsock",
+               text("[match]\nport_path = \"pci-0000:00:14.0-usb-0:2\"\nserial = \"A50285BI\"\n"
+                    "[export]\nmode = \"connect\"\naddress = \"vsock:3:3240\"\n"));
+  corpus.write(
+      "policy_parser", "everything",
+      text("[match]\nbusid = \"1-2.3\"\nvid_pid = \"0403:6001\"\n"
+           "[export]\nmode = \"listen\"\naddress = \"tcp:[::1]:3240\"\n"
+           "allowed_peers = [\"::1\", \"192.0.2.0/24\", \"2001:db8::/32\"]\n"
+           "[interfaces]\nnumbers = [0, 31]\nclasses = [\"hid\", 0x08, \"vendor\"]\n"
+           "[requests]\nallow_reset = true\n"
+           "extra_control_requests = [ { request_type = 0x40, request = 0x00 },\n"
+           "  { request_type = 0xc0, request = 0x05 } ]\n"
+           "max_transfer_size = 65536\nmax_bytes_in_flight = 1048576\nmax_urbs_in_flight = 64\n"
+           "[guards]\nhid_only = false\nread_only = true\n"));
+}
+
 }  // namespace
 }  // namespace usbip::fuzz::seeds
 
@@ -237,6 +264,7 @@ int main(int argc, char** argv) {
     usbip::fuzz::seeds::serverDecoderSeeds(corpus);
     usbip::fuzz::seeds::clientDecoderSeeds(corpus);
     usbip::fuzz::seeds::workerSessionSeeds(corpus);
+    usbip::fuzz::seeds::policyParserSeeds(corpus);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "make_seeds: %s\n", error.what());
     return 1;
