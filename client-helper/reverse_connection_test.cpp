@@ -4,8 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <regex>
-
 #include "client-helper/test_support.h"
 
 namespace usbip::client::test {
