@@ -69,6 +69,7 @@ vm_fail() {
 vm_run_bounded() {
   local seconds=$1 parent=$BASHPID timed_out=0 status=0 pid watchdog
   shift
+  trap 'timed_out=1' USR1
   "$@" &
   pid=$!
   # The watchdog holds none of the caller's output open, or a $(...) around this call would
@@ -78,7 +79,6 @@ vm_run_bounded() {
     kill -USR1 "$parent"
   ) </dev/null >/dev/null 2>&1 &
   watchdog=$!
-  trap 'timed_out=1' USR1
   wait "$pid" || status=$?
   # A late signal from the watchdog must not kill this shell.
   trap ':' USR1
@@ -190,7 +190,8 @@ vm_gadget_plug() {
   echo "$2" >"$VM_STATE_DIR/gadget-$1.udc"
 }
 
-# vm_gadget_unplug NAME: disconnects the gadget (as pulling the cable), remembering where it was.
+# vm_gadget_unplug NAME: disconnects the gadget, as pulling its cable would (vm_gadget_plug
+# remembered where it was plugged in, for vm_gadget_replug).
 vm_gadget_unplug() {
   echo "" >"$VM_GADGETS/$1/UDC"
 }
