@@ -225,6 +225,33 @@ void workerSessionSeeds(CorpusWriter& corpus) {
   writeSession(corpus, "uac", "loopback_split_iso", split, audio);
 }
 
+// Layout: mode (1 = list), busid length and bytes, then the server's bytes (client_helper_fuzzer).
+Bytes helperInput(bool list, const std::string& busid, const Bytes& server) {
+  Bytes input{static_cast<uint8_t>(list ? 1 : 0), static_cast<uint8_t>(busid.size())};
+  input.insert(input.end(), busid.begin(), busid.end());
+  return input + server;
+}
+
+void clientHelperSeeds(CorpusWriter& corpus) {
+  Bytes urbStream = Bytes{} + reply(1, 18, Bytes(18, 0x12));
+  corpus.write(
+      "client_helper", "import",
+      helperInput(false, "1-2", Bytes{} + proto::OpRepImport{0, device(1, 2, 1)} + urbStream));
+  corpus.write("client_helper", "import_reverse",
+               helperInput(false, "", Bytes{} + proto::OpRepImport{0, device(3, 9, 2)}));
+  corpus.write("client_helper", "import_refused",
+               helperInput(false, "1-2", Bytes{} + proto::OpRepImport{2, {}}));
+  proto::OpRepDevlist list;
+  proto::DeviceRecord odd = device(2, 5, 1);
+  odd.path = "/sys/devices/\x1b[2J\"quoted\"\t\x7f\xc3\xa9";
+  odd.busid = "2-5\n";
+  list.devices.push_back({device(1, 2, 1), {{3, 1, 1}}});
+  list.devices.push_back({odd, {{0xff, 0, 0}}});
+  corpus.write("client_helper", "list_odd_strings", helperInput(true, "", Bytes{} + list));
+  corpus.write("client_helper", "list_refused",
+               helperInput(true, "", Bytes{} + proto::OpRepDevlist{1, {}}));
+}
+
 Bytes text(std::string_view chars) {
   return Bytes(chars.begin(), chars.end());
 }
@@ -265,6 +292,7 @@ int main(int argc, char** argv) {
     usbip::fuzz::seeds::clientDecoderSeeds(corpus);
     usbip::fuzz::seeds::workerSessionSeeds(corpus);
     usbip::fuzz::seeds::policyParserSeeds(corpus);
+    usbip::fuzz::seeds::clientHelperSeeds(corpus);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "make_seeds: %s\n", error.what());
     return 1;
