@@ -354,6 +354,8 @@ void LibusbBackend::deferCompletion(uint64_t id, int32_t status, Completion done
 }
 
 void LibusbBackend::deliverDeferred() {
+  // The eventfd is written only with deferred_ filled: nothing to read otherwise.
+  if (deferred_.empty()) return;
   uint64_t count = 0;
   if (::read(wakeup_.get(), &count, sizeof count) < 0 && errno != EAGAIN) {
     throwErrno(errno, "read from the backend's eventfd");

@@ -20,6 +20,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+constexpr int kMaxReadsPerWakeup = 16;
+
 // Why the loop stopped, when it stopped without an exception.
 struct Stop {
   EngineEnd end;
@@ -168,6 +170,8 @@ void UrbEngine::pollOnce() {
   wasWantingInput_ = reading;
 
   std::vector<pollfd> fds;
+  // A USB/IP client never half-closes: once it stops sending it is gone, and noticing that
+  // while not reading (back-pressure) matters as much as while reading.
   short events = POLLRDHUP;
   if (reading) events |= POLLIN;
   if (!outbound_.empty()) events |= POLLOUT;
@@ -201,7 +205,7 @@ void UrbEngine::pollOnce() {
     return;
   }
   if ((socketEvents & POLLOUT) != 0) flushOutbound();
-  if ((socketEvents & POLLIN) != 0 && !clientGone_) readSocket();
+  if ((socketEvents & POLLIN) != 0 && !clientGone_) readAvailable();
 
   bool backendReady = backendDeadline && now >= *backendDeadline;
   for (size_t i = 1; i < fds.size(); ++i)
@@ -224,7 +228,16 @@ void UrbEngine::pollOnce() {
   }
 }
 
-void UrbEngine::readSocket() {
+void UrbEngine::readAvailable() {
+  // Several chunks per wake-up (a large OUT transfer is many chunks), each decoded before the
+  // next is read, so that the decoder never holds more than one message and one chunk.
+  for (int reads = 0; reads < kMaxReadsPerWakeup && wantsInput(); ++reads) {
+    if (!readSocket()) return;
+    processInput();
+  }
+}
+
+bool UrbEngine::readSocket() {
   // recvmsg, not recv(): glibc's recv() is the recvfrom system call, which the worker's
   // seccomp filter leaves out.
   iovec part{readBuffer_.data(), readBuffer_.size()};
@@ -233,21 +246,22 @@ void UrbEngine::readSocket() {
   message.msg_iovlen = 1;
   ssize_t got = ::recvmsg(client_.get(), &message, MSG_DONTWAIT);
   if (got < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return false;
     if (errno == ECONNRESET || errno == ETIMEDOUT) {
       clientGone_ = true;
       clientGoneDetail_ = errno == ECONNRESET ? "connection reset" : "keepalive timed out";
-      return;
+      return false;
     }
     throwErrno(errno, "recv from the USB/IP client");
   }
   if (got == 0) {
     clientGone_ = true;
     clientGoneDetail_ = "end of stream";
-    return;
+    return false;
   }
   decoder_.feed(std::span<const uint8_t>(readBuffer_.data(), static_cast<size_t>(got)));
   readProgress_ = Clock::now();
+  return static_cast<size_t>(got) == readBuffer_.size();
 }
 
 void UrbEngine::flushOutbound() {

@@ -111,7 +111,8 @@ class UrbEngine {
   void pollOnce();
   bool wantsInput() const;
   std::optional<std::chrono::steady_clock::time_point> stallDeadline() const;
-  void readSocket();
+  void readAvailable();
+  bool readSocket();
   void flushOutbound();
 
   void handle(proto::CmdSubmit submit);

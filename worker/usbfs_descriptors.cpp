@@ -35,15 +35,19 @@ RawDescriptors splitUsbfsDescriptors(std::span<const uint8_t> bytes) {
 
 RawDescriptors readUsbfsDescriptors(const UniqueFd& usbfs) {
   std::vector<uint8_t> bytes(kMaxUsbfsDescriptorBytes, 0);
+  // lseek + read rather than pread, which the worker's seccomp filter leaves out; the offset
+  // (shared with the broker's copy of this file description) is put back as it was.
+  const off_t before = checkSyscall(::lseek(usbfs.get(), 0, SEEK_CUR), "usbfs device offset");
+  checkSyscall(::lseek(usbfs.get(), 0, SEEK_SET), "rewind the usbfs device");
   size_t filled = 0;
   while (filled < bytes.size()) {
-    ssize_t got = retrySyscall("pread descriptors from the usbfs device", [&] {
-      return ::pread(usbfs.get(), bytes.data() + filled, bytes.size() - filled,
-                     static_cast<off_t>(filled));
+    ssize_t got = retrySyscall("read descriptors from the usbfs device", [&] {
+      return ::read(usbfs.get(), bytes.data() + filled, bytes.size() - filled);
     });
     if (got == 0) break;
     filled += static_cast<size_t>(got);
   }
+  checkSyscall(::lseek(usbfs.get(), before, SEEK_SET), "restore the usbfs device offset");
   bytes.resize(filled);
   return splitUsbfsDescriptors(bytes);
 }

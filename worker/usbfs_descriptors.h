@@ -21,8 +21,8 @@ struct RawDescriptors {
 // configurations that are cut short keep what is there (the parser copes with that).
 RawDescriptors splitUsbfsDescriptors(std::span<const uint8_t> bytes);
 
-// pread()s the descriptors from offset 0 (the fd's own position stays untouched for libusb),
-// at most kMaxUsbfsDescriptorBytes.
+// Reads the descriptors from the start (lseek to 0, then read: what the worker's seccomp filter
+// allows, and what libusb does itself), at most kMaxUsbfsDescriptorBytes.
 RawDescriptors readUsbfsDescriptors(const UniqueFd& usbfs);
 
 // 18 bytes, then at most USB_MAXCONFIG (8) configurations of at most 64 KiB each.

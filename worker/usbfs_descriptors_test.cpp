@@ -55,7 +55,7 @@ TEST(UsbfsDescriptors, TruncatedOrLyingLayoutsStayInBounds) {
   EXPECT_THROW(splitUsbfsDescriptors(std::vector<uint8_t>(10, 0)), std::invalid_argument);
 }
 
-TEST(UsbfsDescriptors, ReadsWithPreadLeavingTheOffsetAlone) {
+TEST(UsbfsDescriptors, ReadsFromTheStartWhereverTheOffsetWas) {
   DeviceDescription expected = testing::testDeviceDescription();
   std::vector<uint8_t> bytes = usbfsLayout(expected);
   UniqueFd file(checkSyscall(::memfd_create("descriptors", MFD_CLOEXEC), "memfd_create"));
@@ -64,7 +64,6 @@ TEST(UsbfsDescriptors, ReadsWithPreadLeavingTheOffsetAlone) {
   RawDescriptors raw = readUsbfsDescriptors(file);
   EXPECT_EQ(raw.device, expected.deviceDescriptor);
   EXPECT_EQ(raw.configurations, expected.configurations);
-  EXPECT_EQ(::lseek(file.get(), 0, SEEK_CUR), 5);
 }
 
 TEST(DeviceDescription, RecordFromDescriptorsAndIdentity) {
