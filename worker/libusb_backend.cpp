@@ -72,16 +72,37 @@ void LibusbBackend::HandleDeleter::operator()(libusb_device_handle* handle) cons
   libusb_close(handle);
 }
 
-LibusbBackend::LibusbBackend(UniqueFd usbfs, const DeviceIdentity& identity,
-                             LibusbBackendOptions options)
-    : usbfs_(std::move(usbfs)), options_(options), identity_(identity) {
+LibusbContext::LibusbContext() {
   // Before libusb_init: the Linux backend then neither scans /dev/bus/usb nor listens to udev.
   int rc = libusb_set_option(nullptr, LIBUSB_OPTION_NO_DEVICE_DISCOVERY);
   if (rc < 0) throw libusbFailure("libusb_set_option(NO_DEVICE_DISCOVERY)", rc);
-  libusb_context* context = nullptr;
-  rc = libusb_init(&context);
+  rc = libusb_init(&context_);
   if (rc < 0) throw libusbFailure("libusb_init", rc);
-  context_.reset(context);
+}
+
+LibusbContext::~LibusbContext() {
+  if (context_) libusb_exit(context_);
+}
+
+std::vector<int> LibusbContext::pollFds() const {
+  std::vector<int> fds;
+  if (!context_) return fds;
+  const libusb_pollfd** list = libusb_get_pollfds(context_);
+  for (const libusb_pollfd** p = list; p && *p; ++p) fds.push_back((*p)->fd);
+  libusb_free_pollfds(list);
+  return fds;
+}
+
+LibusbBackend::LibusbBackend(UniqueFd usbfs, const DeviceIdentity& identity,
+                             LibusbBackendOptions options)
+    : LibusbBackend(std::move(usbfs), LibusbContext(), identity, options) {}
+
+LibusbBackend::LibusbBackend(UniqueFd usbfs, LibusbContext&& madeEarlier,
+                             const DeviceIdentity& identity, LibusbBackendOptions options)
+    : usbfs_(std::move(usbfs)), context_(madeEarlier.release()), options_(options),
+      identity_(identity) {
+  int rc = 0;
+  libusb_context* context = context_.get();
   libusb_set_log_cb(context, logFromLibusb, LIBUSB_LOG_CB_CONTEXT);
   libusb_set_option(context, LIBUSB_OPTION_LOG_LEVEL, LIBUSB_LOG_LEVEL_WARNING);
 

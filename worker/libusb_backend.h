@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "common/unique_fd.h"
@@ -22,6 +23,25 @@ struct libusb_device_handle;
 struct libusb_transfer;
 
 namespace usbip::worker {
+
+// A libusb context for LibusbBackend, made before the worker enters its sandbox: libusb_init()
+// calls uname() and reads /dev/bus/usb and /sys, which the sandbox forbids. Device discovery is
+// off (LIBUSB_OPTION_NO_DEVICE_DISCOVERY). The fds libusb polls (pollFds()) must be kept open by
+// the sandbox.
+class LibusbContext {
+ public:
+  LibusbContext();
+  LibusbContext(const LibusbContext&) = delete;
+  LibusbContext& operator=(const LibusbContext&) = delete;
+  ~LibusbContext();
+
+  std::vector<int> pollFds() const;
+  // Hands the context to its new owner (LibusbBackend); null afterwards.
+  libusb_context* release() { return std::exchange(context_, nullptr); }
+
+ private:
+  libusb_context* context_ = nullptr;
+};
 
 struct LibusbBackendOptions {
   // How long drain() waits for cancelled transfers to come back.
@@ -37,6 +57,9 @@ class LibusbBackend final : public DeviceBackend {
   // interfaces. Throws std::runtime_error when libusb cannot use the fd or an interface cannot
   // be claimed, std::invalid_argument when the descriptors are unusable.
   LibusbBackend(UniqueFd usbfs, const DeviceIdentity& identity, LibusbBackendOptions options = {});
+  // The same on a context made earlier (before the sandbox); the backend takes it over.
+  LibusbBackend(UniqueFd usbfs, LibusbContext&& context, const DeviceIdentity& identity,
+                LibusbBackendOptions options = {});
   LibusbBackend(const LibusbBackend&) = delete;
   LibusbBackend& operator=(const LibusbBackend&) = delete;
   ~LibusbBackend() override;

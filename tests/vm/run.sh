@@ -10,7 +10,7 @@
 # Environment:
 #   BUILD_DIR    the build tree whose binaries the guest runs (default: <repo>/build)
 #   HOST_IMPL    which USB/IP host the scenario exercises: kernel (default) or project
-#   VM_TIMEOUT   seconds after which QEMU is killed, whatever the guest does (default 170);
+#   VM_TIMEOUT   seconds after which QEMU is killed, whatever the guest does (default 200);
 #                the guest stops its scenario a little before, to report and power off
 #   VM_LOG_DIR   where the serial log and the guest's dmesg are kept (default $BUILD_DIR/vm-logs)
 #   VM_CPUS, VM_MEMORY  guest size (default 2 CPUs, 768 MiB)
@@ -25,7 +25,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source_dir=$(cd "$here/../.." && pwd)
 build_dir=${BUILD_DIR:-$source_dir/build}
 host_impl=${HOST_IMPL:-kernel}
-vm_timeout=${VM_TIMEOUT:-170}
+vm_timeout=${VM_TIMEOUT:-200}
 cpus=${VM_CPUS:-2}
 memory=${VM_MEMORY:-768}
 # What the guest keeps, out of the VM's time, for saving its log and powering off.
