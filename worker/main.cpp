@@ -95,14 +95,15 @@ int answerDevlist(BrokerClient& broker, const UniqueFd& client, const std::strin
   return kExitServed;
 }
 
-std::unique_ptr<DeviceBackend> makeBackend(ImportOutcome& outcome) {
+std::unique_ptr<DeviceBackend> makeBackend(ImportOutcome& outcome, LibusbContext& libusb) {
   if (auto* simulated = std::get_if<ImportedSimulated>(&outcome)) {
     return sim::makeSimulatedDevice(simulated->name, sim::SimOptions{});
   }
   auto& usbfs = std::get<ImportedUsbfs>(outcome);
   const auto& r = usbfs.exported.device;
   return std::make_unique<LibusbBackend>(
-      std::move(usbfs.device), DeviceIdentity{r.path, r.busid, r.busnum, r.devnum, r.speed});
+      std::move(usbfs.device), std::move(libusb),
+      DeviceIdentity{r.path, r.busid, r.busnum, r.devnum, r.speed});
 }
 
 int exitCodeFor(const EngineResult& result) {
@@ -139,7 +140,8 @@ int serveDevice(UniqueFd client, std::vector<uint8_t> alreadyReceived, DeviceBac
 }
 
 int answerImport(BrokerClient& broker, UniqueFd client, proto::HandshakeDecoder& decoder,
-                 std::string busid, const std::string& reverseBusid, const std::string& context) {
+                 std::string busid, const std::string& reverseBusid, LibusbContext& libusb,
+                 const std::string& context) {
   // In reverse mode the client helper names no device: it means the one this connection exports.
   if (busid.empty() && !reverseBusid.empty()) busid = reverseBusid;
 
@@ -152,7 +154,7 @@ int answerImport(BrokerClient& broker, UniqueFd client, proto::HandshakeDecoder&
   std::unique_ptr<DeviceBackend> backend;
   if (!std::holds_alternative<ImportRefused>(outcome)) {
     try {
-      backend = makeBackend(outcome);
+      backend = makeBackend(outcome, libusb);
     } catch (const std::exception& e) {
       outcome = ImportRefused{std::string("the device cannot be served: ") + e.what()};
     }
@@ -171,8 +173,13 @@ int answerImport(BrokerClient& broker, UniqueFd client, proto::HandshakeDecoder&
 
 int run(const Options& options) {
   auto ipc = takeIpcSocket();
+  // Made whether or not a real device will be imported: which one is asked for is only known
+  // from the client's bytes, read inside the sandbox, and libusb_init() cannot run there.
+  LibusbContext libusb;
   SandboxConfig config;
   config.keepFds = {STDERR_FILENO, ipc.get()};
+  for (const int fd : libusb.pollFds())
+    config.keepFds.push_back(fd);
   config.insecureNoSandbox = options.insecureNoSandbox;
   // Before any IPC: the KJ event loop is made inside, and the client socket and the usbfs node
   // arrive over IPC, so nothing a client sends is read outside the sandbox.
@@ -189,7 +196,7 @@ int run(const Options& options) {
     return answerDevlist(broker, connection.socket, context);
   }
   return answerImport(broker, std::move(connection.socket), decoder,
-                      std::get<proto::OpReqImport>(request).busid, connection.reverseBusid,
+                      std::get<proto::OpReqImport>(request).busid, connection.reverseBusid, libusb,
                       context);
 }
 
