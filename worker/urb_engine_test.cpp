@@ -11,6 +11,7 @@
 
 #include "common/syscall.h"
 #include "worker/engine_test_client.h"
+#include "worker/engine_test_requests.h"
 #include "worker/fake_backend.h"
 #include "worker/test_device.h"
 
@@ -23,57 +24,11 @@ using testing::EngineTestClient;
 using testing::FakeBackend;
 using testing::kTestDevid;
 
-std::array<uint8_t, 8> setupBytes(uint8_t requestType, uint8_t request, uint16_t value,
-                                  uint16_t index, uint16_t length) {
-  return {requestType,
-          request,
-          static_cast<uint8_t>(value & 0xff),
-          static_cast<uint8_t>(value >> 8),
-          static_cast<uint8_t>(index & 0xff),
-          static_cast<uint8_t>(index >> 8),
-          static_cast<uint8_t>(length & 0xff),
-          static_cast<uint8_t>(length >> 8)};
-}
-
-proto::CmdSubmit submit(uint32_t seqnum, uint32_t ep, Direction direction, int32_t length,
-                        std::vector<uint8_t> payload = {}) {
-  proto::CmdSubmit cmd;
-  cmd.base = {seqnum, kTestDevid, direction, ep};
-  cmd.transfer_buffer_length = length;
-  cmd.payload = std::move(payload);
-  return cmd;
-}
-
-proto::CmdSubmit control(uint32_t seqnum, std::array<uint8_t, 8> setup,
-                         std::vector<uint8_t> out = {}) {
-  bool in = (setup[0] & 0x80) != 0;
-  int32_t length = setup[6] | (setup[7] << 8);
-  proto::CmdSubmit cmd =
-      submit(seqnum, 0, in ? Direction::kIn : Direction::kOut, length, std::move(out));
-  cmd.setup = setup;
-  return cmd;
-}
-
-proto::CmdSubmit iso(uint32_t seqnum, uint32_t ep, Direction direction, size_t packets,
-                     uint32_t length) {
-  proto::CmdSubmit cmd = submit(seqnum, ep, direction, static_cast<int32_t>(packets * length));
-  cmd.number_of_packets = static_cast<int32_t>(packets);
-  for (size_t i = 0; i < packets; ++i) {
-    cmd.iso.push_back({static_cast<uint32_t>(i * length), length, 0, 0});
-  }
-  if (direction == Direction::kOut) {
-    for (size_t i = 0; i < packets * length; ++i)
-      cmd.payload.push_back(static_cast<uint8_t>(i));
-  }
-  return cmd;
-}
-
-proto::CmdUnlink unlink(uint32_t seqnum, uint32_t target) {
-  proto::CmdUnlink cmd;
-  cmd.base = {seqnum, kTestDevid, Direction::kOut, 0};
-  cmd.unlink_seqnum = target;
-  return cmd;
-}
+using testing::control;
+using testing::iso;
+using testing::setupBytes;
+using testing::submit;
+using testing::unlink;
 
 class UrbEngineTest : public ::testing::Test {
  protected:
