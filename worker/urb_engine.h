@@ -64,7 +64,7 @@ struct EngineStats {
 
 struct EngineResult {
   EngineEnd end = EngineEnd::kClientClosed;
-  std::optional<proto::Rule> rule;  // set for kProtocolViolation
+  std::optional<proto::Rule> rule;  // set for kProtocolViolation and kPeerStalled (F11)
   std::string detail;
   EngineStats stats;
 };
