@@ -88,7 +88,8 @@ std::vector<int> LibusbContext::pollFds() const {
   std::vector<int> fds;
   if (!context_) return fds;
   const libusb_pollfd** list = libusb_get_pollfds(context_);
-  for (const libusb_pollfd** p = list; p && *p; ++p) fds.push_back((*p)->fd);
+  for (const libusb_pollfd** p = list; p && *p; ++p)
+    fds.push_back((*p)->fd);
   libusb_free_pollfds(list);
   return fds;
 }
@@ -99,7 +100,9 @@ LibusbBackend::LibusbBackend(UniqueFd usbfs, const DeviceIdentity& identity,
 
 LibusbBackend::LibusbBackend(UniqueFd usbfs, LibusbContext&& madeEarlier,
                              const DeviceIdentity& identity, LibusbBackendOptions options)
-    : usbfs_(std::move(usbfs)), context_(madeEarlier.release()), options_(options),
+    : usbfs_(std::move(usbfs)),
+      context_(madeEarlier.release()),
+      options_(options),
       identity_(identity) {
   int rc = 0;
   libusb_context* context = context_.get();
