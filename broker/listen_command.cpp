@@ -14,6 +14,12 @@
 #include "common/syscall.h"
 
 namespace usbip {
+namespace {
+
+// Each connection costs a process; past this many at once, new ones are closed unanswered.
+constexpr size_t kMaxConcurrentWorkers = 64;
+
+}  // namespace
 
 int runListen(const Invocation& invocation) {
   StopSignals stop;  // first: before any thread exists
@@ -35,10 +41,16 @@ int runListen(const Invocation& invocation) {
         return kExitOk;
       }
     }
-    if (fds[1].revents) supervisor.reapFinished();
+    const size_t running = supervisor.reapFinished();
     if (fds[2].revents) {
       try {
-        supervisor.start(acceptConnection(listener, invocation.address));
+        auto connection = acceptConnection(listener, invocation.address);
+        if (running >= kMaxConcurrentWorkers) {
+          spdlog::warn("client {}: closed unanswered, {} workers are running already",
+                       connection.peer, running);
+          continue;
+        }
+        supervisor.start(std::move(connection));
       } catch (const std::system_error& e) {
         // Out of descriptors or a connection reset before accept: keep serving the others.
         spdlog::warn("{}", e.what());
