@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Same-VM, same-run comparison of USB throughput and control latency: the gadgets used
-# directly, through the kernel's usbip-host, and through the project's usbip-host (its column
-# stays empty until that is built). Prints figures and ratios; asserts nothing; not run by
-# ctest. Under software emulation the absolute figures are small; the ratios are the point.
+# directly, through the kernel's usbip-host, and through the project's usbip-host. Prints
+# figures, ratios to direct access and project / kernel, and the peak resident memory of the
+# project's worker per export; asserts nothing; not run by ctest. Under software emulation the
+# absolute figures are small; the ratios are the point (docs/performance.md).
 #
 #   bench/run.sh            uses the build in build/ (or $BUILD_DIR) for the VM's tools
 #

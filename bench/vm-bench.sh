@@ -14,7 +14,8 @@ bulk_iterations=${BENCH_BULK_ITERATIONS:-16}     # x 32 URBs x 16 KiB = 8 MiB pe
 control_iterations=${BENCH_CONTROL_ITERATIONS:-20}
 disk_mib=${BENCH_DISK_MIB:-16}
 
-declare -A figures=() # "metric/column" -> value
+declare -A figures=()    # "metric/column" -> value
+declare -A worker_rss=() # export -> the project's worker's peak RSS in MiB
 
 # usbtest figures: 27/28 as MB/s (the driver's own timing), 9 as microseconds per ch9 round
 # (several control requests each), 10 as microseconds per queued control request.
@@ -57,6 +58,39 @@ measure_disk() {
     "$(awk -v s="$seconds" 'BEGIN { printf "%d", s * 1000000 }')")
 }
 
+# worker_peak_rss_kib HOST_PID: the peak resident memory (VmHWM, KiB) of the project's worker
+# serving the export of the usbip-host with that pid, read while its session is still live.
+# The worker runs under a supervisor in a PID namespace of its own, and both match
+# "usbip-worker": the worker is the innermost, the one with the most NSpid entries.
+worker_peak_rss_kib() {
+  local host_pid=$1 pid ancestor depth best="" best_depth=0
+  for pid in $(pgrep -f usbip-worker); do
+    ancestor=$pid
+    while [ -n "$ancestor" ] && [ "$ancestor" -gt 1 ] && [ "$ancestor" != "$host_pid" ]; do
+      ancestor=$(awk '/^PPid:/ { print $2 }' "/proc/$ancestor/status" 2>/dev/null)
+    done
+    [ "$ancestor" = "$host_pid" ] || continue
+    depth=$(awk '/^NSpid:/ { print NF - 1 }' "/proc/$pid/status" 2>/dev/null)
+    if [ -n "$depth" ] && [ "$depth" -gt "$best_depth" ]; then
+      best=$pid best_depth=$depth
+    fi
+  done
+  [ -n "$best" ] || return 1
+  awk '/^VmHWM:/ { print $2 }' "/proc/$best/status"
+}
+
+# record_worker_peak_rss LABEL DEVICE_DIR: the figure for one export of the project's host.
+record_worker_peak_rss() {
+  local label=$1 busid host_pid kib
+  busid=$(vm_busid "$2")
+  host_pid=$(vm_read "$VM_STATE_DIR/project-host.$busid.pid") || return 0
+  if kib=$(worker_peak_rss_kib "$host_pid"); then
+    worker_rss["$label"]=$(awk -v k="$kib" 'BEGIN { printf "%.1f", k / 1024 }')
+  else
+    vm_log "no worker found for the export of $busid (usbip-host $host_pid)"
+  fi
+}
+
 host_available() {
   case "$1" in
     kernel) command -v usbipd >/dev/null ;;
@@ -94,6 +128,11 @@ for host in "${hosts[@]}"; do
   disk=$(vm_block_device "$imported_disk") || vm_fail "no disk on the imported device ($host)"
   measure_disk "$host" "$disk"
   vm_check_kernel_health
+  # Before detaching: the session, and with it the worker, ends with the import.
+  if [ "$host" = project ]; then
+    record_worker_peak_rss "SourceSink (usbtest 27, 28, 9, 10)" "$zero"
+    record_worker_peak_rss "mass storage (dd)" "$disk_dev"
+  fi
   for dev in "$imported_zero" "$imported_disk"; do vm_detach "$dev"; done
   for dev in "$zero" "$disk_dev"; do vm_host_unexport "$(vm_busid "$dev")"; done
 done
@@ -112,10 +151,11 @@ ratio() {
 
 echo
 echo "BENCH same VM, same run; guest kernel $(uname -r), software emulation (TCG)"
-echo "BENCH ratios are host / direct: below 1 is slower for throughput, above 1 slower for latency"
+echo "BENCH ratios are host / direct (and project / kernel): below 1 is slower for throughput," \
+  "above 1 slower for latency"
 printf 'BENCH %-42s %10s' metric direct
 for host in "${hosts[@]}"; do printf ' %10s %7s' "$host" ratio; done
-echo
+printf ' %14s\n' project/kernel
 for metric in "${metrics[@]}"; do
   direct=${figures["$metric/direct"]:-}
   printf 'BENCH %-42s %10s' "$metric" "${direct:--}"
@@ -123,5 +163,10 @@ for metric in "${metrics[@]}"; do
     value=${figures["$metric/$host"]:-}
     printf ' %10s %7s' "${value:--}" "$(ratio "$value" "$direct")"
   done
-  echo
+  printf ' %14s\n' "$(ratio "${figures["$metric/project"]:-}" "${figures["$metric/kernel"]:-}")"
+done
+echo "BENCH"
+echo "BENCH project worker's peak resident memory per export (VmHWM, read before the export ends)"
+for label in "SourceSink (usbtest 27, 28, 9, 10)" "mass storage (dd)"; do
+  printf 'BENCH %-42s %10s MiB\n' "$label" "${worker_rss["$label"]:--}"
 done
