@@ -80,20 +80,20 @@ std::variant<Lease, Refusal> ExportRegistry::acquire(std::string_view busid) {
   try {
     // The device may have been replugged since start-up (new devnum, maybe now behind a hub of
     // another kind): look again and decide again on what is there now.
-    const UsbDevice current[] = {findUsbDevice(BusIdSpec{key}, enumerateUsbDevices())};
-    const auto decision = decideExport(current[0].candidate, policy_);
+    const UsbDevice current = findUsbDevice(BusIdSpec{key}, enumerateUsbDevices());
+    const auto decision = decideExport(current.candidate, policy_);
     if (!decision.allowed) {
       release(key);
       return Refusal{decision.reason};
     }
-    UsbfsClaim claim(current[0]);
+    UsbfsClaim claim(current);
     {
       std::lock_guard lock(mutex_);
       for (auto& s : sources_) {
-        if (candidateOf(s).exported.device.busid == key) s = current[0];
+        if (candidateOf(s).exported.device.busid == key) s = current;
       }
     }
-    return Lease(*this, current[0], std::move(claim));
+    return Lease(*this, current, std::move(claim));
   } catch (const std::exception& e) {
     release(key);
     return Refusal{e.what()};

@@ -90,18 +90,20 @@ void waitForExit(pid_t pid) {
                [&] { return ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT); });
 }
 
-std::string reapWorker(pid_t pid, bool* clean) {
+WorkerEnd reapWorker(pid_t pid) {
   int status = 0;
   retrySyscall("reap worker " + std::to_string(pid), [&] { return ::waitpid(pid, &status, 0); });
-  *clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFEXITED(status)) {
+    const int code = WEXITSTATUS(status);
+    return {code == 0, "exited with status " + std::to_string(code)};
+  }
   if (WIFSIGNALED(status)) {
     const int sig = WTERMSIG(status);
     const char* name = ::sigdescr_np(sig);
-    return "killed by signal " + std::to_string(sig) + " (" + (name ? name : "?") + ")" +
-           (WCOREDUMP(status) ? ", core dumped" : "");
+    return {false, "killed by signal " + std::to_string(sig) + " (" + (name ? name : "?") + ")" +
+                       (WCOREDUMP(status) ? ", core dumped" : "")};
   }
-  return "ended with wait status " + std::to_string(status);
+  return {false, "ended with wait status " + std::to_string(status)};
 }
 
 }  // namespace usbip

@@ -29,7 +29,11 @@ pid_t spawnWorker(const WorkerCommand& command, const UniqueFd& ipcEnd, const Un
 // Waits for `pid` to exit without reaping it (the caller reaps it with reapWorker(), after it has
 // stopped using the pid, so the pid cannot be reused while someone may still signal it).
 void waitForExit(pid_t pid);
-// Reaps `pid` and describes how it ended: "exited with status 0", "killed by signal 9 (Killed)".
-std::string reapWorker(pid_t pid, bool* clean);
+struct WorkerEnd {
+  bool clean = false;  // exited with status 0
+  std::string how;     // "exited with status 0", "killed by signal 9 (Killed)"
+};
+// Reaps `pid` and says how it ended.
+WorkerEnd reapWorker(pid_t pid);
 
 }  // namespace usbip

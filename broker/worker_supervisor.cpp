@@ -104,12 +104,11 @@ void WorkerSupervisor::run(Session& session, AcceptedConnection client) {
       std::lock_guard lock(mutex_);
       session.pid = 0;  // from now on nobody signals this pid, which reaping frees for reuse
     }
-    bool clean = false;
-    const std::string how = reapWorker(pid, &clean);
-    if (clean) {
-      spdlog::info("{}: worker {}", context, how);
+    const auto end = reapWorker(pid);
+    if (end.clean) {
+      spdlog::info("{}: worker {}", context, end.how);
     } else {
-      spdlog::warn("{}: worker {}", context, how);
+      spdlog::warn("{}: worker {}", context, end.how);
     }
     lease.reset();
   } catch (const std::exception& e) {
