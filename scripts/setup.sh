@@ -13,6 +13,8 @@ packages=(
   libgtest-dev libgmock-dev
   # test VM: software-emulated kernel with real USB devices (see tests/vm/README.md)
   qemu-system-x86 busybox-static kmod cpio usbip
+  # the test VM's sim:uac check plays and records with aplay/arecord
+  alsa-utils
 )
 
 missing=()
