@@ -111,7 +111,9 @@ if command -v aplay >/dev/null && command -v arecord >/dev/null; then
   captured=$(wc -c </tmp/capture.raw)
   loud=$(tr -d '\000' </tmp/capture.raw | wc -c)
   vm_log "sim:uac: captured $captured bytes, $loud of them non-zero"
-  [ "$loud" -ge 4800 ] || vm_fail "capture from sim:uac is silent ($loud non-zero bytes)"
+  # The tone has ~98000 non-zero bytes; a quarter of them back leaves room for a busy machine
+  # (the device's ring drops audio when playback runs ahead of capture).
+  [ "$loud" -ge 24000 ] || vm_fail "capture from sim:uac is (nearly) silent: $loud non-zero bytes"
 else
   vm_log "alsa-utils missing: sim:uac checked up to its PCM devices only"
 fi
