@@ -91,6 +91,8 @@ record_worker_peak_rss() {
   fi
 }
 
+port_free() { ! vm__listening "$1"; }
+
 host_available() {
   case "$1" in
     kernel) command -v usbipd >/dev/null ;;
@@ -117,24 +119,31 @@ for host in "${hosts[@]}"; do
   fi
   vm_log "through the $host usbip-host"
   export HOST_IMPL=$host
-  for dev in "$zero" "$disk_dev"; do
-    vm_host_export "$(vm_busid "$dev")" || vm_fail "exporting $(vm_busid "$dev") ($host)"
-  done
+  # One export at a time: the project's host is started once per device (vm_host_export), and
+  # two of them cannot share the port.
+  vm_host_export "$(vm_busid "$zero")" || vm_fail "exporting the SourceSink gadget ($host)"
   imported_zero=$(vm_attach "$zero") || vm_fail "importing the SourceSink gadget ($host)"
   vm_wait_driver "$imported_zero/$(vm_busid "$imported_zero"):1.0" usbtest ||
     vm_fail "usbtest did not bind to the imported gadget ($host)"
   measure_usbtest "$host" "$(vm_dev_node "$imported_zero")"
+  # Before detaching: the session, and with it the worker, ends with the import.
+  [ "$host" = project ] && record_worker_peak_rss "SourceSink (usbtest 27, 28, 9, 10)" "$zero"
+  vm_detach "$imported_zero"
+  vm_host_unexport "$(vm_busid "$zero")"
+
+  vm_host_export "$(vm_busid "$disk_dev")" || vm_fail "exporting the disk ($host)"
   imported_disk=$(vm_attach "$disk_dev") || vm_fail "importing the disk ($host)"
   disk=$(vm_block_device "$imported_disk") || vm_fail "no disk on the imported device ($host)"
   measure_disk "$host" "$disk"
+  [ "$host" = project ] && record_worker_peak_rss "mass storage (dd)" "$disk_dev"
+  vm_detach "$imported_disk"
+  vm_host_unexport "$(vm_busid "$disk_dev")"
   vm_check_kernel_health
-  # Before detaching: the session, and with it the worker, ends with the import.
-  if [ "$host" = project ]; then
-    record_worker_peak_rss "SourceSink (usbtest 27, 28, 9, 10)" "$zero"
-    record_worker_peak_rss "mass storage (dd)" "$disk_dev"
+  # usbipd outlives its exports; the next host needs the port.
+  if [ "$host" = kernel ]; then
+    for pid in $(pgrep -x usbipd); do kill "$pid"; done
+    vm_wait_for 10 "usbipd to leave port $VM_USBIP_PORT" port_free $VM_USBIP_PORT
   fi
-  for dev in "$imported_zero" "$imported_disk"; do vm_detach "$dev"; done
-  for dev in "$zero" "$disk_dev"; do vm_host_unexport "$(vm_busid "$dev")"; done
 done
 
 metrics=(
