@@ -83,7 +83,6 @@ TEST(ImportReply, R1_RejectsUnknownSpeed) {
 }
 
 TEST(ImportReply, R1_RejectsBusnumOutOfRange) {
-  EXPECT_TRUE(importRejects(patch32(kGoodReply, off::kBusnum, 0), "busnum"));
   EXPECT_TRUE(importRejects(patch32(kGoodReply, off::kBusnum, 0x10000), "busnum"));
 }
 

@@ -56,10 +56,11 @@ DeviceRecord readDeviceRecord(ByteReader& in, const Limits& limits) {
   device.bNumConfigurations = in.u8();
   device.bNumInterfaces = in.u8();
 
-  // devid packs busnum and devnum into 16 bits each; USB addresses are 1..127.
-  if (device.busnum == 0 || device.busnum > 0xffff) {
+  // devid packs busnum and devnum into 16 bits each; USB addresses are 1..127. Bus 0 is
+  // allowed: no kernel bus has it, but the project's simulated devices live there (busid 0-N).
+  if (device.busnum > 0xffff) {
     throw ProtocolError(Rule::R1, "busnum",
-                        "out of range 1..65535: " + std::to_string(device.busnum));
+                        "out of range 0..65535: " + std::to_string(device.busnum));
   }
   if (device.devnum == 0 || device.devnum > 127) {
     throw ProtocolError(Rule::R1, "devnum",

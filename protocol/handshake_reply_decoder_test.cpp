@@ -83,10 +83,8 @@ TEST(HandshakeReplyDecoder, R1_RejectsUnknownSpeed) {
 }
 
 TEST(HandshakeReplyDecoder, R1_RejectsBusnumOutOfRange) {
-  for (uint32_t busnum : {0u, 0x10000u}) {
-    EXPECT_TRUE(
-        importRejects(patch32(kRepImportBytes, kImportRecord + kRecordBusnum, busnum), "busnum"));
-  }
+  EXPECT_TRUE(
+      importRejects(patch32(kRepImportBytes, kImportRecord + kRecordBusnum, 0x10000), "busnum"));
 }
 
 TEST(HandshakeReplyDecoder, R1_RejectsDevnumOutOfRange) {
