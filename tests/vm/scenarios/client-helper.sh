@@ -41,18 +41,20 @@ helper_detach() {
 
 # check_echo IMPORTED_DEVICE_DIR: the import's ttyACM echoes a line.
 check_echo() {
-  local intf="$1/$(vm_busid "$1"):1.0" tty echoed
+  local intf="$1/$(vm_busid "$1"):1.0" tty tty_fd sent echoed=
   vm_wait_driver "$intf" cdc_acm || return 1
   vm_wait_for 10 "a tty on $(vm_busid "$1")" first_match "$intf"/tty/ttyACM* || return 1
   tty=/dev/$(first_match "$intf"/tty/ttyACM*)
+  vm_wait_for 10 "$tty" test -c "$tty" || return 1
+  # Open before stty, so that the raw settings hold while the line goes through.
+  exec {tty_fd}<>"$tty"
   stty -F "$tty" raw -echo || return 1
-  exec 7<>"$tty"
-  printf 'ping-%s\n' "$RANDOM" >/tmp/sent
-  cat /tmp/sent >&7
-  echoed=$(vm_run_bounded 10 head -n 1 <&7) || true
-  exec 7>&-
-  [ "$echoed" = "$(cat /tmp/sent)" ] || {
-    vm_log "$tty echoed '$echoed', not '$(cat /tmp/sent)'"
+  sent="ping-$RANDOM"
+  printf '%s\n' "$sent" >&"$tty_fd"
+  read -r -t 10 -u "$tty_fd" echoed || true
+  exec {tty_fd}>&-
+  [ "$echoed" = "$sent" ] || {
+    vm_log "$tty echoed '$echoed', not '$sent'"
     return 1
   }
   vm_log "$tty echoed '$echoed'"
