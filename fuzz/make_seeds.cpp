@@ -13,6 +13,7 @@
 #include "fuzz/seed_messages.h"
 #include "fuzz/server_decoders_input.h"
 #include "fuzz/worker_session_input.h"
+#include "worker/sim/sim_devices.h"
 
 namespace usbip::fuzz::seeds {
 namespace {
@@ -252,6 +253,20 @@ void clientHelperSeeds(CorpusWriter& corpus) {
                helperInput(true, "", Bytes{} + proto::OpRepDevlist{1, {}}));
 }
 
+// Layout: speed, active configuration, then the usbfs read() bytes (device_descriptors_fuzzer).
+void deviceDescriptorSeeds(CorpusWriter& corpus) {
+  for (const char* name : {"hid", "cdc", "uac"}) {
+    auto device = worker::sim::makeSimulatedDevice(name, {.manualClock = true});
+    const worker::DeviceDescription& description = device->description();
+    Bytes usbfs = description.deviceDescriptor;
+    for (const std::vector<uint8_t>& configuration : description.configurations)
+      usbfs = usbfs + configuration;
+    auto speed = static_cast<uint8_t>(description.exported.device.speed);
+    corpus.write("device_descriptors", std::string("sim_") + name,
+                 Bytes{speed, description.activeConfiguration} + usbfs);
+  }
+}
+
 Bytes text(std::string_view chars) {
   return Bytes(chars.begin(), chars.end());
 }
@@ -293,6 +308,7 @@ int main(int argc, char** argv) {
     usbip::fuzz::seeds::workerSessionSeeds(corpus);
     usbip::fuzz::seeds::policyParserSeeds(corpus);
     usbip::fuzz::seeds::clientHelperSeeds(corpus);
+    usbip::fuzz::seeds::deviceDescriptorSeeds(corpus);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "make_seeds: %s\n", error.what());
     return 1;

@@ -31,6 +31,18 @@ std::optional<size_t> ReplyTracker::lastSubmitBefore(uint32_t seqnum, size_t bef
   return std::nullopt;
 }
 
+bool ReplyTracker::onDefaultPipe(size_t index) const {
+  const auto* submit = std::get_if<proto::CmdSubmit>(&sent_[index].request);
+  return submit && submit->base.ep == 0;
+}
+
+void ReplyTracker::checkDefaultPipeOrder(size_t answered) const {
+  if (!onDefaultPipe(answered)) return;
+  for (size_t i = 0; i < answered; ++i) {
+    if (onDefaultPipe(i)) FUZZ_REQUIRE(sent_[i].state != State::kUnanswered);
+  }
+}
+
 std::optional<proto::PendingSubmit> ReplyTracker::pendingFor(uint32_t seqnum) const {
   std::optional<size_t> index = firstUnanswered(seqnum, true);
   if (!index) return std::nullopt;
@@ -44,6 +56,7 @@ void ReplyTracker::onReply(const proto::ServerUrbMessage& reply) {
     // ServerUrbDecoder framed it with pendingFor(), so such a request exists.
     std::optional<size_t> index = firstUnanswered(submitted->base.seqnum, true);
     FUZZ_REQUIRE(index.has_value());
+    checkDefaultPipeOrder(*index);
     sent_[*index].state = State::kAnswered;
     return;
   }
@@ -57,6 +70,7 @@ void ReplyTracker::onReply(const proto::ServerUrbMessage& reply) {
     // U1: the target was pending, and its RET_SUBMIT must never come.
     FUZZ_REQUIRE(submit.has_value());
     FUZZ_REQUIRE(sent_[*submit].state != State::kAnswered);
+    if (sent_[*submit].state == State::kUnanswered) checkDefaultPipeOrder(*submit);
     sent_[*submit].state = State::kCancelled;
   } else {
     // U2: the target's RET_SUBMIT (if it ever existed) went out first.

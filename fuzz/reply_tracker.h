@@ -3,7 +3,8 @@
 // a RET_SUBMIT answers an unanswered CMD_SUBMIT of that seqnum and satisfies what vhci checks
 // (ServerUrbDecoder: F9, I1, I4); a RET_UNLINK answers a CMD_UNLINK; -ECONNRESET means its
 // target was pending and gets no RET_SUBMIT (U1); 0 means the target was answered first or
-// never existed (U2); no request is answered twice.
+// never existed (U2); no request is answered twice; answers on endpoint 0 (RET_SUBMIT, or the
+// RET_UNLINK that cancels) come in the order of the requests, as the kernel's queue would give.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +33,9 @@ class ReplyTracker {
 
   // The first unanswered request of that kind with that seqnum.
   std::optional<size_t> firstUnanswered(uint32_t seqnum, bool submit) const;
+  bool onDefaultPipe(size_t index) const;
+  // Answers on endpoint 0 keep the order of the requests: every earlier one is answered.
+  void checkDefaultPipeOrder(size_t answered) const;
   // The last CMD_SUBMIT with `seqnum` sent before position `before`.
   std::optional<size_t> lastSubmitBefore(uint32_t seqnum, size_t before) const;
 

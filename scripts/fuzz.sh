@@ -3,19 +3,31 @@
 # the ones named) for SECONDS each (default 60), then replays the checked-in corpora and
 # regressions. Prints libFuzzer's final numbers per target. See fuzz/README.md.
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
+#   scripts/fuzz.sh --build-only      (what scripts/test.sh uses before the fuzz ctest tests)
+# FUZZ_CI_SECONDS sets how long each fuzz_TARGET_run ctest test fuzzes (default 20).
+# The build honours CMAKE_BUILD_PARALLEL_LEVEL, like scripts/build.sh.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 seconds=60
-if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
+build_only=false
+if [ "${1:-}" = --build-only ]; then
+  build_only=true
+  shift
+elif [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
   seconds=$1
   shift
 fi
 
 "$root/scripts/setup.sh"
+# Only what the targets link is built (`fuzzers`). -O1 -g1: line numbers for the reports, and a
+# fraction of the compile time of -O2 -g.
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
-  -DUSBIP_FUZZ=ON -DUSBIP_BUILD_TESTS=OFF -DUSBIP_WERROR=ON >/dev/null
-ninja -C "$build" -j "${FUZZ_JOBS:-1}" fuzzers
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
+  -DUSBIP_FUZZ=ON -DUSBIP_BUILD_TESTS=OFF -DUSBIP_WERROR=ON \
+  ${FUZZ_CI_SECONDS:+-DUSBIP_FUZZ_CI_SECONDS=$FUZZ_CI_SECONDS} >/dev/null
+cmake --build "$build" --target fuzzers
+$build_only && exit 0
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
