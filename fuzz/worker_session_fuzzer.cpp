@@ -7,7 +7,6 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -17,6 +16,7 @@
 #include <span>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "common/socket.h"
@@ -129,14 +129,21 @@ bool verbose() {
 }
 
 // `mayBeCut`: the replies may have filled the socket, and the engine, ending, dropped the rest.
-void checkReplies(std::span<const uint8_t> received, std::span<const uint8_t> importReply,
+void checkReplies(std::span<const uint8_t> received, const proto::OpRepImport& importReply,
                   ReplyTracker& tracker, const proto::Limits& limits, bool mayBeCut) {
-  // Not HandshakeReplyDecoder: the simulated devices sit on bus 0, which rule R1 refuses.
-  FUZZ_REQUIRE(received.size() >= importReply.size());
-  FUZZ_REQUIRE(std::equal(importReply.begin(), importReply.end(), received.begin()));
+  // The reply as a client decodes it (rule R1), then the URB stream behind it.
+  proto::HandshakeReplyDecoder handshake(proto::OpCode::kRepImport, limits);
+  handshake.feed(received);
+  std::optional<std::variant<proto::OpRepDevlist, proto::OpRepImport>> reply;
+  try {
+    reply = handshake.next();
+  } catch (const proto::ProtocolError& error) {
+    fail(std::string("the worker's OP_REP_IMPORT is one a client must reject: ") + error.what());
+  }
+  FUZZ_REQUIRE(reply && std::get<proto::OpRepImport>(*reply) == importReply);
   proto::ServerUrbDecoder replies(limits,
                                   [&](uint32_t seqnum) { return tracker.pendingFor(seqnum); });
-  replies.feed(received.subspan(importReply.size()));
+  replies.feed(handshake.takeRemainder());
   try {
     while (auto message = replies.next())
       tracker.onReply(*message);
@@ -167,9 +174,10 @@ void serve(std::span<const uint8_t> data) {
   const auto* import = std::get_if<proto::OpReqImport>(&*request);
   if (!import || import->busid != record.busid) return;  // answered, connection closed
 
-  std::vector<uint8_t> reply;
-  proto::encode(proto::OpRepImport{0, record}, reply);
-  writeAll(sockets.worker, reply.data(), reply.size());
+  proto::OpRepImport reply{0, record};
+  std::vector<uint8_t> replyBytes;
+  proto::encode(reply, replyBytes);
+  writeAll(sockets.worker, replyBytes.data(), replyBytes.size());
 
   worker::UrbEngineOptions options = input.engineOptions();
   auto replyRoom = static_cast<size_t>(sendBuffer(sockets.worker));
