@@ -131,8 +131,9 @@ bool verbose() {
 // `mayBeCut`: the replies may have filled the socket, and the engine, ending, dropped the rest.
 void checkReplies(std::span<const uint8_t> received, const proto::OpRepImport& importReply,
                   ReplyTracker& tracker, const proto::Limits& limits, bool mayBeCut) {
-  // The reply as a client decodes it (rule R1), then the URB stream behind it.
-  proto::HandshakeReplyDecoder handshake(proto::OpCode::kRepImport, limits);
+  // The reply as a client with the default limits decodes it (rule R1), then the URB stream
+  // behind it, whose framing the requests' limits bound.
+  proto::HandshakeReplyDecoder handshake(proto::OpCode::kRepImport, proto::Limits{});
   handshake.feed(received);
   std::optional<std::variant<proto::OpRepDevlist, proto::OpRepImport>> reply;
   try {
