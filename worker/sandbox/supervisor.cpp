@@ -5,11 +5,13 @@
 #include <spdlog/spdlog.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <exception>
+#include <stdexcept>
 
 #include "common/syscall.h"
 
@@ -66,11 +68,17 @@ int waitForExit(pid_t worker) {
 }  // namespace
 
 void superviseWorker(pid_t worker, UniqueFd lifeline, const Identity& identity) noexcept {
+  const pid_t broker = ::getppid();
   try {
     const int keep[] = {lifeline.get()};
     closeAllFdsExcept(keep);
     dropSuperuser(identity);
     dropCapabilities();
+    // Changing credentials cleared the parent-death signal. Armed again, a broker killed
+    // outright (SIGKILL, OOM) takes this supervisor with it, and the worker follows through its
+    // own parent-death signal, so the client's connection closes and vhci frees the port.
+    checkSyscall(::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)");
+    if (::getppid() != broker) throw std::runtime_error("the broker exited during start-up");
     forwardSignalsTo(worker);
   } catch (const std::exception&) {
     // Nowhere to report it (stderr is /dev/null by now); a worker without a confined
