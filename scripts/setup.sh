@@ -11,6 +11,8 @@ packages=(
   libtomlplusplus-dev libsystemd-dev
   # tests
   libgtest-dev libgmock-dev
+  # fuzzing (fuzz/README.md): clang with libFuzzer and its sanitizer runtimes
+  clang-14 libclang-rt-14-dev
   # test VM: software-emulated kernel with real USB devices (see tests/vm/README.md)
   qemu-system-x86 busybox-static kmod cpio usbip
   # the test VM's sim:uac check plays and records with aplay/arecord
