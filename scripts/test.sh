@@ -21,4 +21,4 @@ ctest --test-dir "$root/build-asan" -LE vm --output-on-failure
 # No TSan configuration: see "Sanitizers" in fuzz/README.md for why.
 # libFuzzer (fuzz/README.md): each target briefly, and every seed and past crash replayed.
 "$root/scripts/fuzz.sh" --build-only
-ctest --test-dir "$root/build-fuzz" -L fuzz --output-on-failure
+ctest --test-dir "$root/build-fuzz" -L fuzz --output-on-failure --parallel "$(nproc)"
