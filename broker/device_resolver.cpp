@@ -13,6 +13,9 @@ template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
 };
+// Spelt out for clang 14 (the fuzz build), which does not deduce aggregates' template arguments.
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
 
 std::string describe(const DeviceSpec& spec) {
   return std::visit(Overloaded{[](const BusIdSpec& s) { return "bus ID " + s.busid; },

@@ -12,6 +12,7 @@
 #include "fuzz/client_decoders_input.h"
 #include "fuzz/seed_messages.h"
 #include "fuzz/server_decoders_input.h"
+#include "fuzz/worker_ipc_seeds.h"
 #include "fuzz/worker_session_input.h"
 #include "worker/sim/sim_devices.h"
 
@@ -267,6 +268,23 @@ void deviceDescriptorSeeds(CorpusWriter& corpus) {
   }
 }
 
+// What a worker says to the broker: the whole session, only a listing, out of turn, and an
+// over-long bus ID.
+void workerIpcSeeds(CorpusWriter& corpus) {
+  using Kind = IpcCall::Kind;
+  corpus.write(
+      "worker_ipc", "connect_list_import",
+      recordWorkerIpc(
+          {{Kind::kClientConnection, ""}, {Kind::kListDevices, ""}, {Kind::kImportDevice, "0-2"}}));
+  corpus.write("worker_ipc", "connect_list",
+               recordWorkerIpc({{Kind::kClientConnection, ""}, {Kind::kListDevices, ""}}));
+  corpus.write("worker_ipc", "import_out_of_turn",
+               recordWorkerIpc({{Kind::kImportDevice, "0-1"}, {Kind::kClientConnection, ""}}));
+  corpus.write("worker_ipc", "import_long_busid",
+               recordWorkerIpc(
+                   {{Kind::kClientConnection, ""}, {Kind::kImportDevice, std::string(40, '1')}}));
+}
+
 Bytes text(std::string_view chars) {
   return Bytes(chars.begin(), chars.end());
 }
@@ -309,6 +327,7 @@ int main(int argc, char** argv) {
     usbip::fuzz::seeds::policyParserSeeds(corpus);
     usbip::fuzz::seeds::clientHelperSeeds(corpus);
     usbip::fuzz::seeds::deviceDescriptorSeeds(corpus);
+    usbip::fuzz::seeds::workerIpcSeeds(corpus);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "make_seeds: %s\n", error.what());
     return 1;
