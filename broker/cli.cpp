@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "broker/device_spec.h"
+#include "common/command_line.h"
 
 namespace usbip {
 namespace {
@@ -57,14 +58,8 @@ Invocation parseCommandLine(std::span<const std::string> arguments) {
   std::vector<std::string> positional;
   for (size_t i = 0; i < arguments.size(); ++i) {
     const std::string& arg = arguments[i];
-    // --name VALUE and --name=VALUE are both accepted.
-    const auto optionValue = [&](const std::string& name) -> std::optional<std::string> {
-      if (arg == name) {
-        if (i + 1 >= arguments.size()) usage("option " + name + " needs a value");
-        return arguments[++i];
-      }
-      if (arg.starts_with(name + "=")) return arg.substr(name.size() + 1);
-      return std::nullopt;
+    const auto optionValue = [&](const std::string& name) {
+      return takeOptionValue(arguments, i, name);
     };
     if (arg == "-h" || arg == "--help") {
       inv.help = true;

@@ -7,6 +7,7 @@
 
 #include "client-helper/port_record.h"
 #include "client-helper/vhci.h"
+#include "common/command_line.h"
 
 namespace usbip::client {
 namespace {
@@ -87,14 +88,8 @@ Invocation parseCommandLine(std::span<const std::string> arguments) {
   bool timeoutGiven = false, vhciDirsGiven = false;
   for (size_t i = 0; i < arguments.size(); ++i) {
     const std::string& arg = arguments[i];
-    // --name VALUE and --name=VALUE are both accepted.
-    const auto optionValue = [&](const std::string& name) -> std::optional<std::string> {
-      if (arg == name) {
-        if (i + 1 >= arguments.size()) usage("option " + name + " needs a value");
-        return arguments[++i];
-      }
-      if (arg.starts_with(name + "=")) return arg.substr(name.size() + 1);
-      return std::nullopt;
+    const auto optionValue = [&](const std::string& name) {
+      return takeOptionValue(arguments, i, name);
     };
     if (arg == "-h" || arg == "--help") {
       inv.help = true;
