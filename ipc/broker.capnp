@@ -73,8 +73,30 @@ struct ExportPolicy {
 # receiver takes the descriptor with Capability::Client::getFd() and dup()s it to keep it.
 interface FdHandle {}
 
+# policy/urb_limits.h: the part of the device's policy the worker enforces on the URB stream.
+# The broker fills it from the policy that allowed the import; the worker trusts it (it comes
+# from the broker) but the reader still bounds every list, as for any IPC field.
+struct ControlRequest {
+  requestType @0 :UInt8;  # bmRequestType, direction bit included
+  request @1 :UInt8;      # bRequest
+}
+
+struct UrbLimits {
+  maxTransferSize @0 :UInt32;
+  maxBytesInFlight @1 :UInt32;
+  maxUrbsInFlight @2 :UInt32;
+  allowReset @3 :Bool;
+  extraControlRequests @4 :List(ControlRequest);
+  allInterfaces @5 :Bool;
+  interfaceNumbers @6 :List(UInt8);
+  interfaceClasses @7 :List(UInt8);
+  hidOnly @8 :Bool;
+  readOnly @9 :Bool;
+}
+
 struct ImportedDevice {
   exported @0 :ExportedDevice;  # the record for OP_REP_IMPORT
+  limits @3 :UrbLimits;         # what the worker enforces on this device's URB stream
   union {
     # /dev/bus/usb/BBB/DDD opened read-write, kernel drivers detached from the exported
     # interfaces, those interfaces claimed, and usbfs privileges dropped (USBDEVFS_DROP_PRIVILEGES)

@@ -24,6 +24,32 @@ proto::Speed speedFromCapnp(Speed speed) {
   return static_cast<proto::Speed>(value);
 }
 
+// No USB device has more than 256 interface numbers or class codes, nor more than 65536
+// distinct (bmRequestType, bRequest) pairs.
+constexpr unsigned kMaxByteList = 256;
+constexpr unsigned kMaxControlRequests = 65536;
+
+template <typename List>
+void checkListSize(const List& list, unsigned max, const char* field) {
+  if (list.size() > max) {
+    throw std::invalid_argument(std::string("IPC field ") + field + " has more than " +
+                                std::to_string(max) + " entries");
+  }
+}
+
+void copyBytes(const std::vector<uint8_t>& from, capnp::List<uint8_t>::Builder to) {
+  for (unsigned i = 0; i < from.size(); ++i)
+    to.set(i, from[i]);
+}
+
+std::vector<uint8_t> bytesFromCapnp(capnp::List<uint8_t>::Reader from, const char* field) {
+  checkListSize(from, kMaxByteList, field);
+  std::vector<uint8_t> to;
+  for (const auto b : from)
+    to.push_back(b);
+  return to;
+}
+
 }  // namespace
 
 void toCapnp(const proto::ExportedDevice& from, ExportedDevice::Builder to) {
@@ -98,6 +124,46 @@ usbip::ExportPolicy fromCapnp(ipc::ExportPolicy::Reader from) {
   for (const auto busid : from.getAllowedBusids()) {
     to.allowedBusids.push_back(boundedText(busid, 31, "allowedBusids"));
   }
+  return to;
+}
+
+void toCapnp(const policy::UrbLimits& from, ipc::UrbLimits::Builder to) {
+  checkListSize(from.extraControlRequests, kMaxControlRequests, "extraControlRequests");
+  checkListSize(from.interfaceNumbers, kMaxByteList, "interfaceNumbers");
+  checkListSize(from.interfaceClasses, kMaxByteList, "interfaceClasses");
+  to.setMaxTransferSize(from.maxTransferSize);
+  to.setMaxBytesInFlight(from.maxBytesInFlight);
+  to.setMaxUrbsInFlight(from.maxUrbsInFlight);
+  to.setAllowReset(from.allowReset);
+  auto extra = to.initExtraControlRequests(static_cast<unsigned>(from.extraControlRequests.size()));
+  for (unsigned i = 0; i < from.extraControlRequests.size(); ++i) {
+    extra[i].setRequestType(from.extraControlRequests[i].requestType);
+    extra[i].setRequest(from.extraControlRequests[i].request);
+  }
+  to.setAllInterfaces(from.allInterfaces);
+  copyBytes(from.interfaceNumbers,
+            to.initInterfaceNumbers(static_cast<unsigned>(from.interfaceNumbers.size())));
+  copyBytes(from.interfaceClasses,
+            to.initInterfaceClasses(static_cast<unsigned>(from.interfaceClasses.size())));
+  to.setHidOnly(from.hidOnly);
+  to.setReadOnly(from.readOnly);
+}
+
+policy::UrbLimits fromCapnp(ipc::UrbLimits::Reader from) {
+  policy::UrbLimits to;
+  to.maxTransferSize = from.getMaxTransferSize();
+  to.maxBytesInFlight = from.getMaxBytesInFlight();
+  to.maxUrbsInFlight = from.getMaxUrbsInFlight();
+  to.allowReset = from.getAllowReset();
+  const auto extra = from.getExtraControlRequests();
+  checkListSize(extra, kMaxControlRequests, "extraControlRequests");
+  for (const auto r : extra)
+    to.extraControlRequests.push_back({r.getRequestType(), r.getRequest()});
+  to.allInterfaces = from.getAllInterfaces();
+  to.interfaceNumbers = bytesFromCapnp(from.getInterfaceNumbers(), "interfaceNumbers");
+  to.interfaceClasses = bytesFromCapnp(from.getInterfaceClasses(), "interfaceClasses");
+  to.hidOnly = from.getHidOnly();
+  to.readOnly = from.getReadOnly();
   return to;
 }
 

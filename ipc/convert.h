@@ -4,6 +4,7 @@
 
 #include "broker/export_policy.h"
 #include "ipc/broker.capnp.h"
+#include "policy/urb_limits.h"
 #include "protocol/messages.h"
 
 namespace usbip::ipc {
@@ -16,5 +17,9 @@ usbip::ExportCandidate fromCapnp(ipc::ExportCandidate::Reader from);
 
 void toCapnp(const usbip::ExportPolicy& from, ipc::ExportPolicy::Builder to);
 usbip::ExportPolicy fromCapnp(ipc::ExportPolicy::Reader from);
+
+// Lists longer than the policy parser could ever produce are refused (std::invalid_argument).
+void toCapnp(const policy::UrbLimits& from, ipc::UrbLimits::Builder to);
+policy::UrbLimits fromCapnp(ipc::UrbLimits::Reader from);
 
 }  // namespace usbip::ipc

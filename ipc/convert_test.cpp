@@ -59,5 +59,35 @@ TEST(IpcConvert, RejectsUnknownSpeed) {
   EXPECT_THROW(fromCapnp(builder.asReader()), std::invalid_argument);
 }
 
+TEST(IpcConvert, UrbLimitsRoundTrip) {
+  capnp::MallocMessageBuilder message;
+  policy::UrbLimits original;
+  original.maxTransferSize = 4096;
+  original.maxBytesInFlight = 1u << 20;
+  original.maxUrbsInFlight = 7;
+  original.allowReset = true;
+  original.extraControlRequests = {{0xc0, 0x51}, {0x40, 0x52}};
+  original.allInterfaces = false;
+  original.interfaceNumbers = {0, 2};
+  original.interfaceClasses = {policy::kClassHid};
+  original.hidOnly = true;
+  original.readOnly = true;
+  toCapnp(original, message.initRoot<ipc::UrbLimits>());
+  EXPECT_EQ(fromCapnp(message.getRoot<ipc::UrbLimits>().asReader()), original);
+}
+
+TEST(IpcConvert, DefaultUrbLimitsRoundTrip) {
+  capnp::MallocMessageBuilder message;
+  toCapnp(policy::UrbLimits{}, message.initRoot<ipc::UrbLimits>());
+  EXPECT_EQ(fromCapnp(message.getRoot<ipc::UrbLimits>().asReader()), policy::UrbLimits{});
+}
+
+TEST(IpcConvert, RejectsInterfaceListLongerThanAnyDevice) {
+  capnp::MallocMessageBuilder message;
+  auto builder = message.initRoot<ipc::UrbLimits>();
+  builder.initInterfaceNumbers(257);
+  EXPECT_THROW(fromCapnp(builder.asReader()), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace usbip::ipc
