@@ -33,6 +33,11 @@ void encode(const OpReqImport&, std::vector<uint8_t>& out);
 void encode(const OpRepImport&, std::vector<uint8_t>& out);
 void encode(const CmdSubmit&, std::vector<uint8_t>& out);
 void encode(const RetSubmit&, std::vector<uint8_t>& out);
+// RET_SUBMIT as the wire lays it out around the payload: what comes before it (`header`) and
+// after it (the iso descriptors, `trailer`), with the same checks as encode(). A sender that
+// writes header, reply.payload and trailer in one gathered write never copies the payload.
+void encodeAroundPayload(const RetSubmit&, std::vector<uint8_t>& header,
+                         std::vector<uint8_t>& trailer);
 void encode(const CmdUnlink&, std::vector<uint8_t>& out);
 void encode(const RetUnlink&, std::vector<uint8_t>& out);
 

@@ -97,7 +97,8 @@ void encode(const CmdSubmit& submit, std::vector<uint8_t>& out) {
   writeIsoPackets(writer, submit.iso);
 }
 
-void encode(const RetSubmit& reply, std::vector<uint8_t>& out) {
+void encodeAroundPayload(const RetSubmit& reply, std::vector<uint8_t>& header,
+                         std::vector<uint8_t>& trailer) {
   // Rule I1 on output: a non-isochronous reply says 0 packets, an isochronous one lists them all.
   requirePacketCount(reply.number_of_packets, reply.iso, "RET_SUBMIT");
   if (!reply.payload.empty() &&
@@ -106,17 +107,24 @@ void encode(const RetSubmit& reply, std::vector<uint8_t>& out) {
                                 " bytes but actual_length " + std::to_string(reply.actual_length));
   }
 
-  ByteWriter writer(out);
-  RawUrbHeader header;
-  header.command = static_cast<uint32_t>(Command::kRetSubmit);
-  header.seqnum = reply.base.seqnum;  // devid, direction and ep stay 0, as the kernel's stub
-  header.words = {static_cast<uint32_t>(reply.status), static_cast<uint32_t>(reply.actual_length),
-                  static_cast<uint32_t>(reply.start_frame),
-                  static_cast<uint32_t>(reply.number_of_packets),
-                  static_cast<uint32_t>(reply.error_count)};
-  writeUrbHeader(writer, header);
-  writer.bytes(reply.payload);
-  writeIsoPackets(writer, reply.iso);
+  ByteWriter headerWriter(header);
+  RawUrbHeader raw;
+  raw.command = static_cast<uint32_t>(Command::kRetSubmit);
+  raw.seqnum = reply.base.seqnum;  // devid, direction and ep stay 0, as the kernel's stub
+  raw.words = {static_cast<uint32_t>(reply.status), static_cast<uint32_t>(reply.actual_length),
+               static_cast<uint32_t>(reply.start_frame),
+               static_cast<uint32_t>(reply.number_of_packets),
+               static_cast<uint32_t>(reply.error_count)};
+  writeUrbHeader(headerWriter, raw);
+  ByteWriter trailerWriter(trailer);
+  writeIsoPackets(trailerWriter, reply.iso);
+}
+
+void encode(const RetSubmit& reply, std::vector<uint8_t>& out) {
+  std::vector<uint8_t> trailer;
+  encodeAroundPayload(reply, out, trailer);
+  out.insert(out.end(), reply.payload.begin(), reply.payload.end());
+  out.insert(out.end(), trailer.begin(), trailer.end());
 }
 
 void encode(const CmdUnlink& unlink, std::vector<uint8_t>& out) {

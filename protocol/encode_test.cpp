@@ -70,6 +70,30 @@ TEST(Encode, RetSubmitIsoInPacksDataThenDescriptors) {
   EXPECT_EQ(encoded(retSubmitIsoIn()), kRetSubmitIsoInBytes);
 }
 
+// The worker writes a reply as header, payload and trailer without joining them: the three
+// pieces laid end to end must be the very bytes encode() produces.
+TEST(Encode, RetSubmitAroundPayloadJoinsToTheSameBytes) {
+  for (const RetSubmit& reply : {retSubmitControlIn(), retSubmitIsoIn()}) {
+    Bytes header;
+    Bytes trailer;
+    encodeAroundPayload(reply, header, trailer);
+    EXPECT_EQ(header.size(), kUrbHeaderSize);
+    EXPECT_EQ(trailer.size(), reply.iso.size() * kIsoPacketSize);
+    Bytes joined = header;
+    joined.insert(joined.end(), reply.payload.begin(), reply.payload.end());
+    joined.insert(joined.end(), trailer.begin(), trailer.end());
+    EXPECT_EQ(joined, encoded(reply));
+  }
+}
+
+TEST(Encode, RetSubmitAroundPayloadChecksLikeEncode) {
+  RetSubmit reply = retSubmitControlIn();
+  reply.actual_length += 1;
+  Bytes header;
+  Bytes trailer;
+  EXPECT_THROW(encodeAroundPayload(reply, header, trailer), std::invalid_argument);
+}
+
 TEST(Encode, RetUnlink) {
   EXPECT_EQ(encoded(retUnlink()), kRetUnlinkBytes);
 }

@@ -533,11 +533,11 @@ void UrbEngine::releaseDefaultPipe() {
   }
 }
 
-proto::RetSubmit UrbEngine::replyFor(const PendingUrb& urb) const {
+proto::RetSubmit UrbEngine::replyFor(PendingUrb& urb) const {
   if (urb.type == proto::TransferType::kIsochronous) {
     return joinIsoResults(urb.iso, urb.direction, urb.results, options_.maxIsoPacketsPerTransfer);
   }
-  const TransferResult& result = urb.results.front();
+  TransferResult& result = urb.results.front();
   proto::RetSubmit reply;
   reply.status = result.status;
   // The backend is ours, but a length it cannot have produced must not reach the wire.
@@ -545,18 +545,32 @@ proto::RetSubmit UrbEngine::replyFor(const PendingUrb& urb) const {
       std::min<uint64_t>(result.actualLength, static_cast<uint64_t>(urb.transferBufferLength));
   if (urb.direction == proto::Direction::kIn) {
     actual = std::min<uint64_t>(actual, result.data.size());
-    reply.payload.assign(result.data.begin(),
-                         result.data.begin() + static_cast<std::ptrdiff_t>(actual));
+    auto length = static_cast<size_t>(actual);
+    if (length >= result.data.capacity() / 2) {
+      // Moved, not copied: under emulation a full memory pass over a 1 MiB bulk IN costs
+      // milliseconds.
+      reply.payload = std::move(result.data);
+      reply.payload.resize(length);
+    } else {
+      // A short answer to a large request is copied out, so that the queued reply holds only
+      // what the outbound limit counts, not the whole buffer the client asked for.
+      reply.payload.assign(result.data.begin(),
+                           result.data.begin() + static_cast<std::ptrdiff_t>(length));
+    }
   }
   reply.actual_length = static_cast<int32_t>(actual);
   return reply;
 }
 
 void UrbEngine::queueRetSubmit(proto::RetSubmit reply) {
-  std::vector<uint8_t> bytes;
-  proto::encode(reply, bytes);
+  std::vector<uint8_t> header;
+  std::vector<uint8_t> trailer;
+  proto::encodeAroundPayload(reply, header, trailer);
   if (outbound_.empty()) writeProgress_ = Clock::now();
-  outbound_.push(std::move(bytes));
+  // Three pieces that go out in one gathered write: the payload is never copied into a message.
+  outbound_.push(std::move(header));
+  outbound_.push(std::move(reply.payload));
+  outbound_.push(std::move(trailer));
 }
 
 void UrbEngine::queueRetUnlink(uint32_t seqnum, int32_t status) {

@@ -127,7 +127,8 @@ class UrbEngine {
   void finish(PendingUrb& urb);
   void sendAnswer(uint32_t seqnum, PendingUrb& urb);
   void releaseDefaultPipe();
-  proto::RetSubmit replyFor(const PendingUrb& urb) const;
+  // Takes the IN data out of urb.results: the reply owns it from here on, uncopied.
+  proto::RetSubmit replyFor(PendingUrb& urb) const;
   void queueRetSubmit(proto::RetSubmit reply);
   void queueRetUnlink(uint32_t seqnum, int32_t status);
   void noteStatus(int32_t status);
