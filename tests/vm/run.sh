@@ -15,7 +15,8 @@
 #   VM_LOG_DIR   where the serial log and the guest's dmesg are kept (default $BUILD_DIR/vm-logs)
 #   VM_CPUS, VM_MEMORY  guest size (default 2 CPUs, 768 MiB)
 #   VM_QEMU_ARGS further QEMU arguments, e.g. emulated USB devices on an xhci controller:
-#                "-device qemu-xhci,id=xhci -device usb-kbd,bus=xhci.0"
+#                "-device qemu-xhci,id=xhci -device usb-kbd,bus=xhci.0"; @JOB_DIR@ in them
+#                stands for the job directory, /run/vm-job in the guest
 #
 # Exit status: the scenario's; 124 when the VM ran out of time; 125 when the VM could not be
 # set up or ended without reporting a status.
@@ -122,6 +123,9 @@ esac
 log "booting $(cat "$image/kernel-version") for scenario $scenario_name (HOST_IMPL=$host_impl)"
 log "serial log: $serial_log"
 read -r -a extra_qemu_args <<<"${VM_QEMU_ARGS:-}"
+# @JOB_DIR@ stands for the job directory, which the guest sees at /run/vm-job: a QEMU device
+# can write there (usb-audio's wav backend, say) and the scenario read it back while it runs.
+extra_qemu_args=("${extra_qemu_args[@]//@JOB_DIR@/$job_dir}")
 started=$(date +%s%N)
 # Software emulation only (no /dev/kvm on the build machines). The guest leaves through the
 # debug-exit port (see guest/init); -no-reboot turns a panic (panic=-1 reboots at once) into

@@ -17,17 +17,6 @@ kind=${1:-sourcesink}
 tool=$BUILD_DIR/worker/engine-attach
 [ -x "$tool" ] || vm_fail "engine-attach not built ($tool)"
 
-# The configured device on QEMU's xhci (not dummy_hcd, not vhci_hcd) with an audio interface.
-qemu_audio_device() {
-  local dev
-  for dev in /sys/devices/pci*/*/usb*/*-*; do
-    [[ "${dev##*/}" == *:* ]] && continue # an interface
-    vm__configured "$dev" || continue
-    grep -qx 01 "$dev"/*:*/bInterfaceClass 2>/dev/null && { echo "$dev"; return 0; }
-  done
-  return 1
-}
-
 case "$kind" in
   sourcesink | mass-storage)
     if [ "$kind" = sourcesink ]; then
@@ -38,8 +27,8 @@ case "$kind" in
     local_dev=$(vm_gadget_device "$(vm_udc 0)") || vm_fail "the gadget did not enumerate"
     ;;
   audio)
-    vm_wait_for 20 "QEMU's usb-audio" qemu_audio_device || vm_fail "no usb-audio (VM_QEMU_ARGS?)"
-    local_dev=$(qemu_audio_device)
+    vm_wait_for 20 "QEMU's usb-audio" vm_qemu_audio_device || vm_fail "no usb-audio (VM_QEMU_ARGS?)"
+    local_dev=$(vm_qemu_audio_device)
     ;;
   *) vm_fail "unknown kind $kind" ;;
 esac

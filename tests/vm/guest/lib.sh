@@ -7,7 +7,9 @@
 #              vm_gadget_acm, vm_gadget_hid_storage (configfs gadgets on dummy_udc.N),
 #              vm_gadget_unplug, vm_gadget_plug, vm_gadget_replug, vm_gadget_remove
 #   devices    vm_gadget_device (the gadget as the guest's USB host sees it), vm_dev_node,
-#              vm_busid, vm_block_device, vm_disk_max_transfer, vm_wait_driver
+#              vm_busid, vm_block_device, vm_disk_max_transfer, vm_wait_driver,
+#              vm_qemu_audio_device (QEMU's emulated usb-audio, when VM_QEMU_ARGS adds it),
+#              vm_first_match
 #   USB/IP     vm_host_export, vm_host_unexport (the server: HOST_IMPL=kernel runs usbipd +
 #              usbip bind, HOST_IMPL=project runs the project's usbip-host), vm_attach,
 #              vm_detach (the client: usbip attach/detach through vhci_hcd on 127.0.0.1)
@@ -311,6 +313,31 @@ vm__gadget_device_now() {
       echo "$dev"
       return 0
     fi
+  done
+  return 1
+}
+
+# vm_first_match PATH...: the base name of the first PATH that exists (for globs such as
+# "$interface"/sound/card*, which stay unexpanded when nothing matches).
+vm_first_match() {
+  local path
+  for path in "$@"; do
+    [ -e "$path" ] && {
+      echo "${path##*/}"
+      return 0
+    }
+  done
+  return 1
+}
+
+# vm_qemu_audio_device: the configured device on QEMU's own xhci (not dummy_hcd, not vhci_hcd)
+# with an audio interface: QEMU's usb-audio, which VM_QEMU_ARGS must have added.
+vm_qemu_audio_device() {
+  local dev
+  for dev in /sys/devices/pci*/*/usb*/*-*; do
+    [[ "${dev##*/}" == *:* ]] && continue # an interface
+    vm__configured "$dev" || continue
+    grep -qx 01 "$dev"/*:*/bInterfaceClass 2>/dev/null && { echo "$dev"; return 0; }
   done
   return 1
 }

@@ -11,8 +11,6 @@ source "$SOURCE_DIR/tests/vm/guest/lib.sh"
 host=$(vm_project_binary usbip-host) || vm_fail "usbip-host not built in $BUILD_DIR"
 helper=$(vm_project_binary usbip-client-helper) || vm_fail "usbip-client-helper not built"
 
-first_match() { [ -e "$1" ] && basename "$1"; }
-
 find_cdc() {
   local dev
   for dev in /sys/devices/platform/vhci_hcd.*/usb*/*-*; do
@@ -27,8 +25,8 @@ no_cdc() { ! find_cdc >/dev/null; }
 check_echo() {
   local intf="$1/$(vm_busid "$1"):1.0" tty tty_fd sent echoed=
   vm_wait_driver "$intf" cdc_acm || return 1
-  vm_wait_for 10 "a tty on $(vm_busid "$1")" first_match "$intf"/tty/ttyACM* || return 1
-  tty=/dev/$(first_match "$intf"/tty/ttyACM*)
+  vm_wait_for 10 "a tty on $(vm_busid "$1")" vm_first_match "$intf"/tty/ttyACM* || return 1
+  tty=/dev/$(vm_first_match "$intf"/tty/ttyACM*)
   vm_wait_for 10 "$tty" test -c "$tty" || return 1
   # Open before stty, so that the raw settings hold while the line goes through.
   exec {tty_fd}<>"$tty"

@@ -9,8 +9,6 @@ source "$SOURCE_DIR/tests/vm/guest/lib.sh"
 host=$(vm_project_binary usbip-host) || vm_fail "usbip-host not built in $BUILD_DIR"
 helper=$(vm_project_binary usbip-client-helper) || vm_fail "usbip-client-helper not built"
 
-first_match() { [ -e "$1" ] && basename "$1"; }
-
 # vhci_port_of IMPORTED_DEVICE_DIR: the vhci port number that holds the import.
 vhci_port_of() {
   local port
@@ -43,8 +41,8 @@ helper_detach() {
 check_echo() {
   local intf="$1/$(vm_busid "$1"):1.0" tty tty_fd sent echoed=
   vm_wait_driver "$intf" cdc_acm || return 1
-  vm_wait_for 10 "a tty on $(vm_busid "$1")" first_match "$intf"/tty/ttyACM* || return 1
-  tty=/dev/$(first_match "$intf"/tty/ttyACM*)
+  vm_wait_for 10 "a tty on $(vm_busid "$1")" vm_first_match "$intf"/tty/ttyACM* || return 1
+  tty=/dev/$(vm_first_match "$intf"/tty/ttyACM*)
   vm_wait_for 10 "$tty" test -c "$tty" || return 1
   # Open before stty, so that the raw settings hold while the line goes through.
   exec {tty_fd}<>"$tty"

@@ -35,17 +35,6 @@ attach_sim() {
   vm__imported_sim_now "$2"
 }
 
-first_match() {
-  local path
-  for path in "$@"; do
-    [ -e "$path" ] && {
-      echo "${path##*/}"
-      return 0
-    }
-  done
-  return 1
-}
-
 "$host" listen tcp:3240 sim:hid sim:cdc sim:uac --log-level debug >/tmp/host.log 2>&1 &
 host_pid=$!
 vm_wait_for 15 "usbip-host on port 3240" vm__listening 3240 || vm_fail "usbip-host did not listen"
@@ -58,9 +47,9 @@ done
 hid=$(attach_sim 0-1 sim-hid) || vm_fail "attaching sim:hid"
 hid_if="$hid/$(vm_busid "$hid"):1.0"
 vm_wait_driver "$hid_if" usbhid || vm_fail "usbhid did not bind to sim:hid"
-vm_wait_for 10 "an event device on sim:hid" first_match "$hid_if"/*/input/input*/event* ||
+vm_wait_for 10 "an event device on sim:hid" vm_first_match "$hid_if"/*/input/input*/event* ||
   vm_fail "no /dev/input/event* for sim:hid"
-event=$(first_match "$hid_if"/*/input/input*/event*)
+event=$(vm_first_match "$hid_if"/*/input/input*/event*)
 vm_log "sim:hid is /dev/input/$event"
 typed=$(vm_run_bounded 30 "$reader" --timeout 25 "/dev/input/$event") ||
   vm_fail "no line from sim:hid at the input layer"
@@ -71,8 +60,8 @@ echo "KERNEL INPUT LAYER RECEIVED: $typed"
 cdc=$(attach_sim 0-2 sim-cdc) || vm_fail "attaching sim:cdc"
 cdc_if="$cdc/$(vm_busid "$cdc"):1.0"
 vm_wait_driver "$cdc_if" cdc_acm || vm_fail "cdc_acm did not bind to sim:cdc"
-vm_wait_for 10 "a tty on sim:cdc" first_match "$cdc_if"/tty/ttyACM* || vm_fail "no ttyACM"
-tty=/dev/$(first_match "$cdc_if"/tty/ttyACM*)
+vm_wait_for 10 "a tty on sim:cdc" vm_first_match "$cdc_if"/tty/ttyACM* || vm_fail "no ttyACM"
+tty=/dev/$(vm_first_match "$cdc_if"/tty/ttyACM*)
 vm_wait_for 10 "$tty" test -c "$tty" || vm_fail "$tty did not appear"
 exec {tty_fd}<>"$tty"
 stty -F "$tty" raw -echo || vm_fail "stty on $tty"
@@ -88,9 +77,9 @@ vm_log "sim:cdc: $tty echoed '$echoed'"
 uac=$(attach_sim 0-3 sim-uac) || vm_fail "attaching sim:uac"
 uac_if="$uac/$(vm_busid "$uac"):1.0"
 vm_wait_driver "$uac_if" snd-usb-audio || vm_fail "snd-usb-audio did not bind to sim:uac"
-vm_wait_for 10 "a sound card on sim:uac" first_match "$uac_if"/sound/card* ||
+vm_wait_for 10 "a sound card on sim:uac" vm_first_match "$uac_if"/sound/card* ||
   vm_fail "no sound card for sim:uac"
-card=$(first_match "$uac_if"/sound/card*)
+card=$(vm_first_match "$uac_if"/sound/card*)
 card=${card#card}
 grep -q "^ *$card " /proc/asound/cards || vm_fail "card $card not in /proc/asound/cards"
 vm_wait_for 10 "PCM devices of card $card" \
