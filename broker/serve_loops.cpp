@@ -7,7 +7,7 @@
 
 #include "broker/backoff.h"
 #include "broker/cli.h"
-#include "broker/service_notify.h"
+#include "common/service_notify.h"
 #include "broker/worker_command.h"
 #include "broker/worker_supervisor.h"
 #include "common/socket.h"
