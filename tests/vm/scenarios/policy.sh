@@ -4,7 +4,8 @@
 # client outside export.allowed_peers is refused while an allowed one imports, hid_only refuses
 # a composite HID + mass-storage gadget and exports a pure HID gadget, and unplugging and
 # re-plugging an imported gadget ends the import and makes it importable again without
-# restarting usbip-host. A policy with an error stops the broker with check-policy's message.
+# restarting usbip-host, and `usbip-host export NAME` of a connect-mode policy dials only while
+# its device is plugged in. A policy with an error stops the broker with check-policy's message.
 #
 # The allowed peer is ::1 and the refused one 127.0.0.1: both reach the same dual-stack
 # listener on tcp:3240, and an IPv4 client there is matched as IPv4 (docs/policy.md), so
@@ -26,19 +27,14 @@ vm_log "keyboard is $kbd_id, SourceSink (no policy) is $zero_id"
 
 policy=/tmp/devices.d
 mkdir -m 0755 "$policy"
-write_policy() { # NAME TEXT
-  printf '%s\n' "$2" >"$policy/$1.toml"
+# hid_only_policy NAME BUSID: devices.d/NAME.toml lets ::1 import the HID-only device BUSID.
+hid_only_policy() {
+  printf '[match]\nbusid = "%s"\n\n[export]\nmode = "listen"\nallowed_peers = ["::1"]\n\n' "$2" \
+    >"$policy/$1.toml"
+  printf '[guards]\nhid_only = true\n' >>"$policy/$1.toml"
   chmod 0644 "$policy/$1.toml"
 }
-write_policy keyboard "[match]
-busid = \"$kbd_id\"
-
-[export]
-mode = \"listen\"
-allowed_peers = [\"::1\"]
-
-[guards]
-hid_only = true"
+hid_only_policy keyboard "$kbd_id"
 
 checked=$("$host" check-policy --policy-dir "$policy") || vm_fail "check-policy: $checked"
 grep -q "1 file (1 allow, 0 deny)" <<<"$checked" || vm_fail "check-policy said: $checked"
@@ -114,7 +110,14 @@ vm_wait_driver "$kbd/$kbd_id:1.0" usbfs || vm_fail "the local keyboard is not he
 vm_gadget_unplug kbd || vm_fail "unplugging the keyboard"
 vm_wait_for 30 "the imported keyboard to leave vhci_hcd" vm__gone "$imported/idVendor" ||
   vm_fail "the import outlived its device"
+# The broker's udev monitor saw both (the offer itself is decided when clients ask).
+vm_wait_for 10 "the unplug in the broker's log" \
+  grep -q "device $kbd_id is gone: no longer offered" /tmp/host.log ||
+  vm_fail "the broker did not notice the unplug: $(tail -n 5 /tmp/host.log)"
 vm_gadget_plug kbd "$(vm_udc 0)" || vm_fail "plugging the keyboard back in"
+vm_wait_for 10 "the plug in the broker's log" \
+  grep -q "device $kbd_id plugged in: offered under $policy/keyboard.toml" /tmp/host.log ||
+  vm_fail "the broker did not notice the plug: $(tail -n 5 /tmp/host.log)"
 kbd=$(vm_gadget_device "$(vm_udc 0)") || vm_fail "the keyboard did not enumerate again"
 [ "$(vm_busid "$kbd")" = "$kbd_id" ] || vm_fail "the keyboard came back as $(vm_busid "$kbd")"
 vm_wait_driver "$kbd/$kbd_id:1.0" usbhid || vm_fail "usbhid did not bind to the re-plugged keyboard"
@@ -126,15 +129,7 @@ vm_wait_driver "$kbd/$kbd_id:1.0" usbhid 20 || vm_fail "usbhid not given back af
 
 # hid_only: the composite HID + mass-storage gadget on udc 1 is refused, a pure HID one there
 # is exported, both under one policy and without restarting usbip-host.
-write_policy combo "[match]
-busid = \"$zero_id\"
-
-[export]
-mode = \"listen\"
-allowed_peers = [\"::1\"]
-
-[guards]
-hid_only = true"
+hid_only_policy combo "$zero_id"
 kill -TERM "$host_pid"
 status=0
 wait "$host_pid" || status=$?
@@ -166,9 +161,47 @@ kill -TERM "$host_pid"
 status=0
 wait "$host_pid" || status=$?
 [ "$status" = 0 ] || vm_fail "usbip-host exited $status on SIGTERM (2)"
-if grep -q "killed by signal" /tmp/host.log /tmp/host2.log; then
-  grep "killed by signal" /tmp/host.log /tmp/host2.log >&2
+
+# Connect mode, as usbip-host@reverse.service runs it: `usbip-host export reverse` dials the
+# client helper only while the keyboard is plugged in, ends the session when it is unplugged
+# and dials again when it comes back.
+helper=$(vm_project_binary usbip-client-helper) || vm_fail "usbip-client-helper not built"
+reverse=/tmp/reverse.d
+mkdir -m 0755 "$reverse"
+printf '[match]\nbusid = "%s"\n\n[export]\nmode = "connect"\naddress = "tcp:127.0.0.1:5555"\n' \
+  "$kbd_id" >"$reverse/reverse.toml"
+chmod 0644 "$reverse/reverse.toml"
+vm_gadget_unplug kbd || vm_fail "unplugging the keyboard (3)"
+"$helper" listen tcp:127.0.0.1:5555 >/tmp/helper.log 2>&1 &
+helper_pid=$!
+vm_wait_for 15 "the helper on port 5555" vm__listening 5555 || vm_fail "the helper did not listen"
+"$host" export reverse --policy-dir "$reverse" --log-level debug >/tmp/host3.log 2>&1 &
+host_pid=$!
+vm_wait_for 15 "the host to wait for its device" grep -q "waiting for the device" /tmp/host3.log ||
+  vm_fail "usbip-host export did not wait for the absent device: $(cat /tmp/host3.log)"
+keyboard_on_vhci() { vm__vhci_device_now $VM_COMPOSITE_VENDOR $VM_COMPOSITE_PRODUCT; }
+no_import || vm_fail "something was attached before the keyboard was plugged in"
+vm_gadget_plug kbd "$(vm_udc 0)" || vm_fail "plugging the keyboard in (3)"
+vm_wait_for 40 "the reverse import" keyboard_on_vhci || vm_fail "the plugged keyboard was not dialled"
+imported=$(keyboard_on_vhci)
+vm_gadget_unplug kbd || vm_fail "unplugging the keyboard (4)"
+vm_wait_for 30 "the reverse import to end" vm__gone "$imported/idVendor" ||
+  vm_fail "the reverse import outlived its device"
+grep -q "device $kbd_id unplugged: ending its session" /tmp/host3.log ||
+  vm_log "the worker ended the session before the broker saw the unplug event"
+vm_gadget_plug kbd "$(vm_udc 0)" || vm_fail "plugging the keyboard in (4)"
+vm_wait_for 40 "the reverse import after the re-plug" keyboard_on_vhci ||
+  vm_fail "the re-plugged keyboard was not dialled again"
+kill -TERM "$host_pid"
+status=0
+wait "$host_pid" || status=$?
+[ "$status" = 0 ] || vm_fail "usbip-host export exited $status on SIGTERM"
+kill -TERM "$helper_pid"
+wait "$helper_pid" || true
+if grep -q "killed by signal" /tmp/host.log /tmp/host2.log /tmp/host3.log; then
+  grep "killed by signal" /tmp/host.log /tmp/host2.log /tmp/host3.log >&2
   vm_fail "a worker died of a signal"
 fi
 vm_check_kernel_health || exit 1
-echo "PASS: policy: deny by default, allowed_peers, hid_only, re-plug re-exported, check-policy"
+echo "PASS: policy: deny by default, allowed_peers, hid_only, re-plug re-exported (listen and" \
+  "connect), export NAME, check-policy"
