@@ -24,15 +24,21 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// argv for usbip-host ARGS...; points into `args`, which must outlive it.
+std::vector<char*> hostArgv(std::vector<std::string>& args) {
+  args.insert(args.begin(), USBIP_HOST_PATH);
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  return argv;
+}
+
 // A usbip-host child process, stopped with SIGTERM when the test ends.
 class HostProcess {
  public:
   explicit HostProcess(std::vector<std::string> args) {
-    args.insert(args.begin(), USBIP_HOST_PATH);
-    std::vector<char*> argv;
-    for (auto& a : args)
-      argv.push_back(a.data());
-    argv.push_back(nullptr);
+    auto argv = hostArgv(args);
     const int rc = ::posix_spawn(&pid_, USBIP_HOST_PATH, nullptr, nullptr, argv.data(), environ);
     if (rc != 0) throwErrno(rc, "spawn usbip-host");
   }
@@ -329,11 +335,7 @@ struct Captured {
 
 // Runs usbip-host to its end with stdout and stderr captured.
 Captured runHost(std::vector<std::string> args) {
-  args.insert(args.begin(), USBIP_HOST_PATH);
-  std::vector<char*> argv;
-  for (auto& a : args)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
+  auto argv = hostArgv(args);
   int out[2];
   checkSyscall(::pipe(out), "pipe");
   posix_spawn_file_actions_t actions;
