@@ -63,7 +63,12 @@ grep -q "\"busid\": \"$kbd_id\".*\"policy\": {\"name\": \"keyboard\".*\"allowed\
 grep -q "\"busid\": \"$zero_id\".*\"policy\": null" <<<"$listing" ||
   vm_fail "list shows a policy for $zero_id: $listing"
 
-"$host" listen tcp:3240 --policy-dir "$policy" --log-level debug >/tmp/host.log 2>&1 &
+table=$("$host" list --policy-dir "$policy" --log-level warn) || vm_fail "list (table) failed"
+grep -q "^$kbd_id .* keyboard.toml (listen) " <<<"$table" || vm_fail "list table: $table"
+
+# First as usbip-host@keyboard.service runs it: `export keyboard` listens on tcp:3240 (the
+# policy names no address) for that one device.
+"$host" export keyboard --policy-dir "$policy" --log-level debug >/tmp/host.log 2>&1 &
 host_pid=$!
 vm_wait_for 15 "usbip-host on port 3240" vm__listening 3240 || vm_fail "usbip-host did not listen"
 
@@ -128,7 +133,8 @@ vm_detach "$imported" || vm_fail "detaching $kbd_id"
 vm_wait_driver "$kbd/$kbd_id:1.0" usbhid 20 || vm_fail "usbhid not given back after detach"
 
 # hid_only: the composite HID + mass-storage gadget on udc 1 is refused, a pure HID one there
-# is exported, both under one policy and without restarting usbip-host.
+# is exported, both under one policy and without restarting usbip-host, which now is
+# `usbip-host listen` offering every listen-mode policy on one listener.
 hid_only_policy combo "$zero_id"
 kill -TERM "$host_pid"
 status=0
