@@ -58,8 +58,10 @@ ExportRegistry::ExportRegistry(ExportConfig config) : config_(std::move(config))
     const std::string& busid = named.match.busid.value();
     const auto found = findBusid(all, busid);
     if (found == all.end()) {
-      throw std::invalid_argument("no USB device with bus ID " + busid +
-                                  " is attached (see 'usbip-host list')");
+      // resolveDevices() found it moments ago: its policy is ambiguous (warned about above), or
+      // it was unplugged since.
+      throw std::invalid_argument("device " + busid +
+                                  " is not exported: two policy files match it, or it is gone");
     }
     const auto& governing = found->offered.policy;
     const auto verdict = policy::mayExport(governing, found->offered.attributes);

@@ -175,6 +175,20 @@ TEST(ExportRegistry, AmbiguousDeviceIsLeftOut) {
   EXPECT_TRUE(registry.exportable().empty());
 }
 
+TEST(ExportRegistry, NamedDeviceWithAnAmbiguousPolicyIsAnError) {
+  Fixture f;
+  *f.present = {realDevice("1-2")};
+  try {
+    ExportRegistry registry(f.config({file("a", listenRule("busid = \"1-2\"", "\"any\"")),
+                                      file("b", listenRule("vid_pid = \"1d6b:0104\"", "\"any\""))},
+                                     {"1-2"}));
+    FAIL() << "accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("two policy files match it"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(ExportRegistry, OneImporterAtATimeAndFreeAgainAfterRelease) {
   ExportRegistry registry(simulatedOnly({"hid"}));
   {
