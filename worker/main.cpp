@@ -23,6 +23,11 @@
 #include "worker/sandbox/sandbox.h"
 #include "worker/sim/sim_devices.h"
 #include "worker/urb_engine.h"
+// Only in usbip-worker-test-hooks, a test binary that is never installed (docs/security.md,
+// "Test-only worker hook"); usbip-worker itself is always built without it.
+#ifdef USBIP_WORKER_TEST_HOOKS
+#include "worker/test_hooks/hook_backend.h"
+#endif
 
 namespace usbip::worker {
 namespace {
@@ -155,6 +160,9 @@ int answerImport(BrokerClient& broker, UniqueFd client, proto::HandshakeDecoder&
   if (!std::holds_alternative<ImportRefused>(outcome)) {
     try {
       backend = makeBackend(outcome, libusb);
+#ifdef USBIP_WORKER_TEST_HOOKS
+      backend = test_hooks::withTestHook(std::move(backend));
+#endif
     } catch (const std::exception& e) {
       outcome = ImportRefused{std::string("the device cannot be served: ") + e.what()};
     }
