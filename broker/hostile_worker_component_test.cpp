@@ -97,8 +97,12 @@ constexpr Attempt kAttempts[] = {
     {ForbiddenOperation::kExec, "exec", "killed by signal 31 (Bad system call)", 0},
     {ForbiddenOperation::kPtrace, "ptrace", "killed by signal 31 (Bad system call)", 0},
     {ForbiddenOperation::kMount, "mount", "killed by signal 31 (Bad system call)", 0},
+// AddressSanitizer builds catch SIGSEGV themselves (and their report needs files) and do not
+// apply the memory cap (the sandbox logs that), so these two are for the ordinary build.
+#if !defined(__SANITIZE_ADDRESS__)
     {ForbiddenOperation::kCrash, "crash (SIGSEGV)", "killed by signal 11 (Segmentation fault)", 0},
     {ForbiddenOperation::kExhaustMemory, "exhaust the memory cap", "exited with status 1", 0},
+#endif
     {ForbiddenOperation::kReadlink, "readlink", "exited with status 0", ENOENT},
 };
 
@@ -164,7 +168,9 @@ TEST(HostileWorker, ForbiddenOperationsAreDeniedOrKillOnlyThatWorker) {
   EXPECT_EQ(occurrences(host.log(), "test hook: attempting forbidden operation"),
             std::size(kAttempts))
       << "every attempt ran inside a serving worker";
+#if !defined(__SANITIZE_ADDRESS__)
   EXPECT_TRUE(host.waitForLog("test hook: memory cap reached after")) << host.log();
+#endif
 
   // The victim device is served again, and the honest session never missed a round trip.
   auto [againFd, again] = importVictim(path);
