@@ -2,174 +2,25 @@
 // test speaking USB/IP as a client over a unix socket (no kernel, no VM).
 #include <gtest/gtest.h>
 #include <poll.h>
-#include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <thread>
 
+#include "broker/component_test_client.h"
 #include "common/socket.h"
 #include "common/syscall.h"
-#include "protocol/codec.h"
 
 namespace usbip {
 namespace {
 
-using namespace std::chrono_literals;
-
-// argv for usbip-host ARGS...; points into `args`, which must outlive it.
-std::vector<char*> hostArgv(std::vector<std::string>& args) {
-  args.insert(args.begin(), USBIP_HOST_PATH);
-  std::vector<char*> argv;
-  for (auto& a : args)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
-  return argv;
-}
-
-// A usbip-host child process, stopped with SIGTERM when the test ends.
-class HostProcess {
- public:
-  explicit HostProcess(std::vector<std::string> args) {
-    auto argv = hostArgv(args);
-    const int rc = ::posix_spawn(&pid_, USBIP_HOST_PATH, nullptr, nullptr, argv.data(), environ);
-    if (rc != 0) throwErrno(rc, "spawn usbip-host");
-  }
-  ~HostProcess() {
-    if (pid_ > 0) stop();
-  }
-  // SIGTERM, then the exit status (-1 when killed by a signal).
-  int stop() {
-    ::kill(pid_, SIGTERM);
-    return wait();
-  }
-  pid_t pid() const { return pid_; }
-  int wait() {
-    int status = 0;
-    ::waitpid(std::exchange(pid_, 0), &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
- private:
-  pid_t pid_ = 0;
-};
-
-std::string socketPath(const char* name) {
-  return (std::filesystem::temp_directory_path() /
-          (std::string(name) + "-" + std::to_string(::getpid()) + ".sock"))
-      .string();
-}
-
-// Dials `path` until the host listens there (it may still be starting).
-UniqueFd dial(const std::string& path) {
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  for (;;) {
-    try {
-      return connectTo(parseAddress("unix:" + path));
-    } catch (const std::system_error&) {
-      if (std::chrono::steady_clock::now() > deadline) throw;
-      std::this_thread::sleep_for(20ms);
-    }
-  }
-}
-
-void send(const UniqueFd& fd, const auto& message) {
-  std::vector<uint8_t> bytes;
-  proto::encode(message, bytes);
-  writeAll(fd, bytes.data(), bytes.size());
-}
-
-// Reads everything until the server closes the connection.
-std::vector<uint8_t> readToEnd(const UniqueFd& fd) {
-  std::vector<uint8_t> bytes;
-  uint8_t chunk[1024];
-  for (;;) {
-    pollfd pfd{fd.get(), POLLIN, 0};
-    if (::poll(&pfd, 1, 10000) != 1) throw std::runtime_error("no reply within 10 s");
-    const ssize_t n = ::read(fd.get(), chunk, sizeof chunk);
-    if (n <= 0) return bytes;
-    bytes.insert(bytes.end(), chunk, chunk + n);
-  }
-}
-
-// The fixed layout of the replies, read directly: this test is a plain USB/IP client, not the
-// client helper, whose decoder also applies rule R1 (it refuses bus number 0, which the
-// simulated devices use).
-uint32_t be32(const std::vector<uint8_t>& b, size_t at) {
-  if (at + 4 > b.size()) throw std::runtime_error("reply too short");
-  return uint32_t{b[at]} << 24 | uint32_t{b[at + 1]} << 16 | uint32_t{b[at + 2]} << 8 | b[at + 3];
-}
-std::string text(const std::vector<uint8_t>& b, size_t at, size_t size) {
-  if (at + size > b.size()) throw std::runtime_error("reply too short");
-  const auto* p = reinterpret_cast<const char*>(b.data() + at);
-  return std::string(p, strnlen(p, size));
-}
-
-struct Record {
-  std::string busid;
-  uint32_t busnum = 0, devnum = 0;
-  uint8_t numInterfaces = 0;
-};
-constexpr size_t kHeader = 8, kRecord = 312;
-Record recordAt(const std::vector<uint8_t>& b, size_t at) {
-  return {text(b, at + 256, 32), be32(b, at + 288), be32(b, at + 292), b.at(at + 311)};
-}
-
-struct Devlist {
-  uint32_t status = 0;
-  std::vector<Record> devices;
-  std::vector<uint8_t> firstInterfaceClasses;
-};
-
-Devlist devlist(const std::string& path) {
-  auto fd = dial(path);
-  send(fd, proto::OpReqDevlist{});
-  const auto b = readToEnd(fd);
-  Devlist list{be32(b, 4), {}, {}};
-  size_t at = kHeader + 4;
-  for (uint32_t i = 0, n = be32(b, kHeader); i < n; ++i) {
-    list.devices.push_back(recordAt(b, at));
-    list.firstInterfaceClasses.push_back(b.at(at + kRecord));
-    at += kRecord + 4u * list.devices.back().numInterfaces;
-  }
-  return list;
-}
-
-struct ImportReply {
-  uint32_t status = 0;
-  std::optional<Record> device;
-};
-
-std::optional<ImportReply> import(const UniqueFd& fd, const std::string& busid) {
-  send(fd, proto::OpReqImport{busid});
-  std::vector<uint8_t> b(kHeader);
-  try {
-    readExact(fd, b.data(), kHeader);
-  } catch (const std::runtime_error&) {
-    return std::nullopt;
-  }
-  ImportReply reply{be32(b, 4), std::nullopt};
-  if (reply.status == 0) {
-    b.resize(kHeader + kRecord);
-    readExact(fd, b.data() + kHeader, kRecord);
-    reply.device = recordAt(b, kHeader);
-  }
-  return reply;
-}
-
-bool closedByPeer(const UniqueFd& fd) {
-  pollfd pfd{fd.get(), POLLIN, 0};
-  if (::poll(&pfd, 1, 10000) != 1) return false;
-  uint8_t byte;
-  return ::read(fd.get(), &byte, 1) == 0;
-}
+using namespace component_test;
 
 class ListenMode : public ::testing::Test {
  protected:
@@ -212,32 +63,14 @@ TEST_F(ListenMode, GetDeviceDescriptorThroughTheEngine) {
   const auto reply = import(fd, "0-1");
   ASSERT_TRUE(reply && reply->device);
   ASSERT_EQ(reply->status, 0u);
-  proto::CmdSubmit submit;
-  submit.base = {7, reply->device->busnum << 16 | reply->device->devnum, proto::Direction::kIn, 0};
-  submit.transfer_buffer_length = 18;
-  submit.setup = {0x80, 0x06, 0x00, 0x01, 0x00, 0x00, 18, 0x00};  // GET_DESCRIPTOR(DEVICE)
-  send(fd, submit);
-
-  proto::ServerUrbDecoder decoder(proto::Limits{}, [](uint32_t seqnum) {
-    return seqnum == 7 ? std::optional(proto::PendingSubmit{proto::Direction::kIn, false, 18, 0})
-                       : std::nullopt;
-  });
-  std::optional<proto::ServerUrbMessage> answer;
-  uint8_t chunk[512];
-  while (!(answer = decoder.next())) {
-    pollfd pfd{fd.get(), POLLIN, 0};
-    ASSERT_EQ(::poll(&pfd, 1, 10000), 1) << "no RET_SUBMIT";
-    const ssize_t n = ::read(fd.get(), chunk, sizeof chunk);
-    ASSERT_GT(n, 0);
-    decoder.feed(std::span<const uint8_t>(chunk, static_cast<size_t>(n)));
-  }
-  const auto& ret = std::get<proto::RetSubmit>(*answer);
-  EXPECT_EQ(ret.base.seqnum, 7u);
-  EXPECT_EQ(ret.status, 0);
-  ASSERT_EQ(ret.actual_length, 18);
-  ASSERT_EQ(ret.payload.size(), 18u);
-  EXPECT_EQ(ret.payload[0], 18) << "bLength";
-  EXPECT_EQ(ret.payload[1], 0x01) << "bDescriptorType DEVICE";
+  UrbClient urbs(std::move(fd), reply->device->devid());
+  const auto ret = urbs.transfer(controlIn(kGetDeviceDescriptor, 18));
+  ASSERT_TRUE(ret.has_value()) << "connection closed before RET_SUBMIT";
+  EXPECT_EQ(ret->status, 0);
+  ASSERT_EQ(ret->actual_length, 18);
+  ASSERT_EQ(ret->payload.size(), 18u);
+  EXPECT_EQ(ret->payload[0], 18) << "bLength";
+  EXPECT_EQ(ret->payload[1], 0x01) << "bDescriptorType DEVICE";
 }
 
 // One importer at a time; the device is free again as soon as its worker has gone.
@@ -328,36 +161,6 @@ class PolicyDir {
   std::filesystem::path path_;
 };
 
-struct Captured {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
-
-// Runs usbip-host to its end with stdout and stderr captured.
-Captured runHost(std::vector<std::string> args) {
-  auto argv = hostArgv(args);
-  int out[2];
-  checkSyscall(::pipe(out), "pipe");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 2);
-  pid_t pid = 0;
-  const int rc = ::posix_spawn(&pid, USBIP_HOST_PATH, &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(out[1]);
-  UniqueFd reader(out[0]);
-  if (rc != 0) throwErrno(rc, "spawn usbip-host");
-  Captured captured;
-  char chunk[4096];
-  for (ssize_t n; (n = ::read(reader.get(), chunk, sizeof chunk)) > 0;)
-    captured.output.append(chunk, static_cast<size_t>(n));
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  captured.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return captured;
-}
-
 // sim:hid by its ids: policy files name real bus IDs only, and the simulated devices sit on bus 0.
 constexpr const char* kSimHidListenedBy = R"(
 [match]
@@ -432,7 +235,7 @@ TEST(HostPolicy, PeerOutsideAllowedPeersIsClosedUnanswered) {
     send(fd, proto::OpReqDevlist{});
     const auto reply = readToEnd(fd);
     if (allowed) {
-      EXPECT_EQ(be32(reply, kHeader), 1u) << "one device listed";
+      EXPECT_EQ(be32(reply, kOpHeaderBytes), 1u) << "one device listed";
     } else {
       EXPECT_TRUE(reply.empty()) << "answered a peer the policy does not admit";
     }

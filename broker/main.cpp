@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/capabilities.h"
 #include "broker/cli.h"
 #include "broker/commands.h"
 #include "common/logging.h"
@@ -26,6 +27,8 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   try {
+    // Before any socket, thread or worker exists.
+    keepOnlyCapabilities(capabilitiesNeeded(invocation));
     switch (invocation.command) {
       case Command::kListen:
         return runListen(invocation);

@@ -23,6 +23,11 @@
 #include "worker/sandbox/sandbox.h"
 #include "worker/sim/sim_devices.h"
 #include "worker/urb_engine.h"
+// Only in usbip-worker-test-hooks, a test binary that is never installed (docs/security.md,
+// "Test-only worker hook"); usbip-worker itself is always built without it.
+#ifdef USBIP_WORKER_TEST_HOOKS
+#include "worker/test_hooks/hook_backend.h"
+#endif
 
 namespace usbip::worker {
 namespace {
@@ -156,6 +161,9 @@ int answerImport(BrokerClient& broker, UniqueFd client, proto::HandshakeDecoder&
   if (!std::holds_alternative<ImportRefused>(outcome)) {
     try {
       backend = makeBackend(outcome, libusb);
+#ifdef USBIP_WORKER_TEST_HOOKS
+      backend = test_hooks::withTestHook(std::move(backend));
+#endif
     } catch (const std::exception& e) {
       outcome = ImportRefused{std::string("the device cannot be served: ") + e.what()};
     }
@@ -203,6 +211,15 @@ int run(const Options& options) {
 
 }  // namespace
 }  // namespace usbip::worker
+
+#if defined(__SANITIZE_ADDRESS__)
+// AddressSanitizer builds only: LeakSanitizer's check at exit stops the world with clone() and
+// ptrace(), which the seccomp filter kills, so every worker would end with SIGSYS instead of its
+// exit status. The worker starts with an empty environment, so ASAN_OPTIONS cannot say this.
+extern "C" const char* __asan_default_options() {
+  return "detect_leaks=0";
+}
+#endif
 
 int main(int argc, char** argv) {
   using namespace usbip::worker;

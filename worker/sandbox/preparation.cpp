@@ -1,33 +1,18 @@
 #include "worker/sandbox/preparation.h"
 
 #include <cap-ng.h>
-#include <dirent.h>
 #include <execinfo.h>
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <ctime>
-#include <memory>
 #include <stdexcept>
 #include <string>
 
 #include "common/syscall.h"
+#include "common/threads.h"
 
 namespace usbip::worker::sandbox {
-
-namespace {
-
-int countThreads() {
-  std::unique_ptr<DIR, int (*)(DIR*)> tasks(::opendir("/proc/self/task"), &::closedir);
-  if (!tasks) throwErrno(errno, "opendir(/proc/self/task) to count threads");
-  int threads = 0;
-  while (const dirent* entry = ::readdir(tasks.get())) {
-    if (entry->d_name[0] != '.') ++threads;
-  }
-  return threads;
-}
-
-}  // namespace
 
 void requireSingleThreaded() {
   const int threads = countThreads();

@@ -3,7 +3,8 @@
 # once (one worker each), `usbip list -r` shows both, both attach, the exported interfaces are
 # taken from their kernel drivers while imported and given back at detach, a detached device
 # can be attached again at once, a hub is refused at start-up (rule E1), SIGTERM stops the host
-# with status 0 and every driver back in place.
+# with status 0 and every driver back in place. All of it with the broker holding only the
+# capabilities it keeps.
 set -euo pipefail
 source "$SOURCE_DIR/tests/vm/guest/lib.sh"
 
@@ -33,6 +34,14 @@ grep -q "hub" /tmp/hub.err || vm_fail "the hub refusal does not say why: $(cat /
 "$host" listen tcp:3240 "$disk_id" "$zero_id" --log-level debug >/tmp/host.log 2>&1 &
 host_pid=$!
 vm_wait_for 15 "usbip-host on port 3240" vm__listening 3240 || vm_fail "usbip-host did not listen"
+# Least privilege (docs/security.md): serving real usbfs devices, the broker holds CAP_KILL,
+# CAP_SETGID, CAP_SETUID, CAP_SETPCAP and CAP_SYS_ADMIN (0x2001e0) and nothing else.
+for set in CapEff CapPrm CapBnd; do
+  value=$(awk -v key="$set:" '$1 == key { print $2 }' "/proc/$host_pid/status")
+  [ "$value" = 00000000002001e0 ] || vm_fail "usbip-host $set is $value, not 00000000002001e0"
+done
+grep -q '^CapAmb:[[:space:]]*0000000000000000$' "/proc/$host_pid/status" ||
+  vm_fail "usbip-host has ambient capabilities"
 
 remote=$(vm_run_bounded 20 usbip list -r 127.0.0.1) || vm_fail "usbip list -r failed"
 grep -q "$disk_id:" <<<"$remote" && grep -q "$zero_id:" <<<"$remote" ||
@@ -63,4 +72,4 @@ if grep -q "killed by signal" /tmp/host.log; then
   vm_fail "a worker died of a signal"
 fi
 vm_check_kernel_health || exit 1
-echo "PASS: usbip-host listen: two devices, list -r, attach, detach, re-attach, E1, SIGTERM"
+echo "PASS: usbip-host listen: two devices, list -r, attach, detach, re-attach, E1, SIGTERM, 5 capabilities"
