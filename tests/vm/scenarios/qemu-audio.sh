@@ -52,10 +52,21 @@ for _ in $(seq 24); do printf '\x00\xc0\x00\xc0'; done >>/tmp/tone.raw
 for _ in $(seq 11); do cat /tmp/tone.raw /tmp/tone.raw >/tmp/tone2.raw && mv /tmp/tone2.raw /tmp/tone.raw; done
 tone_half_periods_sent=$(($(wc -c </tmp/tone.raw) / 96))
 before=$(tone_half_periods)
-vm_run_bounded 40 aplay -D "hw:$card,0" -f S16_LE -r 48000 -c 2 -t raw -q /tmp/tone.raw || {
-  tail -n 20 "/tmp/usbip-host.$busid.log"
-  vm_fail "aplay on the imported usb-audio failed"
-}
+# Under emulation QEMU's xhci now and then leaves one isochronous transfer of the stream
+# uncompleted for seconds, and aplay gives up with EIO after ALSA's 10 s without progress. The
+# kernel's own usbip-host does the same (4 of 20 plays on this machine, as often as this
+# host), so a play may be tried three times; the one that succeeds must bring the tone.
+played=0
+for attempt in 1 2 3; do
+  if vm_run_bounded 40 aplay -D "hw:$card,0" -f S16_LE -r 48000 -c 2 -t raw -q /tmp/tone.raw; then
+    played=1
+    break
+  fi
+  vm_log "aplay on the imported usb-audio failed (attempt $attempt of 3)"
+  tail -n 5 "/tmp/usbip-host.$busid.log"
+  before=$(tone_half_periods)
+done
+[ "$played" = 1 ] || vm_fail "aplay on the imported usb-audio failed three times"
 # QEMU's audio backend drains the device's buffer at its own pace.
 vm_sleep 1
 received=$(($(tone_half_periods) - before))
