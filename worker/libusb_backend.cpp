@@ -156,12 +156,12 @@ void LibusbBackend::claimActiveInterfaces() {
     for (const InterfaceDescriptors& interface : parseConfiguration(bytes).interfaces) {
       int number = interface.bInterfaceNumber;
       int rc = libusb_claim_interface(handle_.get(), number);
-      if (rc == LIBUSB_ERROR_BUSY) {
-        // A kernel driver bound after a configuration change; the broker detached the ones
-        // that were there at export time.
-        if (libusb_detach_kernel_driver(handle_.get(), number) == 0) {
-          rc = libusb_claim_interface(handle_.get(), number);
-        }
+      if (rc == LIBUSB_ERROR_BUSY || rc == LIBUSB_ERROR_ACCESS) {
+        // Not granted: the broker claimed and detached only the interfaces the policy exports,
+        // and this descriptor may not detach a driver itself. The engine refuses transfers to
+        // an interface the policy does not let the client claim.
+        spdlog::info("interface {} is not exported (kept by the host)", number);
+        continue;
       }
       if (rc < 0) {
         throw libusbFailure("claiming interface " + std::to_string(number), rc);
@@ -393,35 +393,19 @@ void LibusbBackend::deliverDeferred() {
 
 int LibusbBackend::setConfiguration(uint8_t value) {
   if (value == description_.activeConfiguration) return 0;
-  releaseInterfaces();
-  int rc = libusb_set_configuration(handle_.get(), value == 0 ? -1 : int{value});
-  if (rc < 0) {
-    spdlog::warn("SET_CONFIGURATION {}: {}", value, libusb_error_name(rc));
-    try {
-      claimActiveInterfaces();
-    } catch (const std::exception& error) {
-      spdlog::warn("re-claiming configuration {}: {}", description_.activeConfiguration,
-                   error.what());
-    }
-    return errnoFromLibusbError(rc);
+  // usbfs would let this descriptor switch once it released its interfaces, but the kernel
+  // probes the host's own drivers on the new configuration's interfaces the moment they exist,
+  // before anything could claim them: the device would be handed to the host it is exported
+  // from. A device that refuses SET_CONFIGURATION stalls it; so does the worker.
+  if (!configurationSwitchLogged_) {
+    configurationSwitchLogged_ = true;
+    spdlog::warn(
+        "SET_CONFIGURATION {} refused (stall): the device stays in configuration {}, because "
+        "switching would let the host's drivers bind to the new configuration. Choose the "
+        "configuration on the host (sysfs bConfigurationValue) before exporting the device",
+        value, description_.activeConfiguration);
   }
-  try {
-    description_ = describeDevice(
-        identity_, RawDescriptors{description_.deviceDescriptor, description_.configurations},
-        value);
-  } catch (const std::invalid_argument& error) {
-    spdlog::warn("configuration {} is active but unusable: {}", value, error.what());
-    description_.activeConfiguration = value;
-    description_.exported.device.bConfigurationValue = value;
-    return 0;
-  }
-  try {
-    claimActiveInterfaces();
-  } catch (const std::exception& error) {
-    spdlog::warn("configuration {}: {}", value, error.what());
-    return -EBUSY;
-  }
-  return 0;
+  return -EPIPE;
 }
 
 int LibusbBackend::setInterface(uint8_t interface, uint8_t alternate) {

@@ -71,9 +71,9 @@ class LibusbBackend final : public DeviceBackend {
 
   // SET_CONFIGURATION to the configuration already active succeeds without touching the device:
   // a real one would be a "lightweight reset" that makes the kernel rebind drivers and
-  // re-claiming would race them. Another value releases the interfaces, sets it and claims the
-  // new configuration's interfaces (which the broker's USBDEVFS_DROP_PRIVILEGES mask may forbid:
-  // then -EBUSY or -EACCES).
+  // re-claiming would race them. Another value is refused with -EPIPE (a stall): the kernel
+  // would bind the host's drivers to the new configuration's interfaces before the worker
+  // could claim them.
   int setConfiguration(uint8_t value) override;
   int setInterface(uint8_t interface, uint8_t alternate) override;
   int clearHalt(uint8_t endpoint) override;
@@ -119,7 +119,8 @@ class LibusbBackend final : public DeviceBackend {
   DeviceDescription description_;
   std::map<uint64_t, std::unique_ptr<InFlight>> inFlight_;
   std::deque<Deferred> deferred_;
-  std::vector<uint8_t> claimed_;  // interface numbers
+  std::vector<uint8_t> claimed_;            // interface numbers
+  bool configurationSwitchLogged_ = false;  // the refusal is logged once per export
   std::exception_ptr callbackError_;
   bool drained_ = false;
 };
