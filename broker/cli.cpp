@@ -68,6 +68,8 @@ Invocation parseCommandLine(std::span<const std::string> arguments) {
     } else if (auto worker = optionValue("--worker")) {
       if (worker->empty()) usage("option --worker needs a path");
       inv.workerPath = *worker;
+    } else if (auto timeout = optionValue("--peer-timeout")) {
+      inv.peerTimeoutSeconds = static_cast<unsigned>(parsePeerTimeout(*timeout).count());
     } else if (arg == "--json") {
       inv.json = true;
     } else if (arg == "--") {
@@ -87,6 +89,10 @@ Invocation parseCommandLine(std::span<const std::string> arguments) {
   const std::string name = commandName(inv.command);
   if (inv.workerPath && inv.command != Command::kListen && inv.command != Command::kConnect) {
     usage("option --worker applies to listen and connect only");
+  }
+  if (inv.peerTimeoutSeconds && inv.command != Command::kListen &&
+      inv.command != Command::kConnect) {
+    usage("option --peer-timeout applies to listen and connect only");
   }
   if (inv.json && inv.command != Command::kList) usage("option --json applies to list only");
   switch (inv.command) {
@@ -145,7 +151,9 @@ std::string helpText(Command command) {
       text += kDeviceForms;
       text +=
           "\nOptions:\n"
-          "  --worker PATH      the usbip-worker program (default: next to usbip-host)\n";
+          "  --worker PATH      the usbip-worker program (default: next to usbip-host)\n"
+          "  --peer-timeout SECONDS  cut off a client that leaves a message unfinished or does\n"
+          "                     not read its replies for this long (default 30)\n";
       text += kCommonOptions;
       break;
     case Command::kConnect:
@@ -161,7 +169,9 @@ std::string helpText(Command command) {
       text += kDeviceForms;
       text +=
           "\nOptions:\n"
-          "  --worker PATH      the usbip-worker program (default: next to usbip-host)\n";
+          "  --worker PATH      the usbip-worker program (default: next to usbip-host)\n"
+          "  --peer-timeout SECONDS  cut off a client that leaves a message unfinished or does\n"
+          "                     not read its replies for this long (default 30)\n";
       text += kCommonOptions;
       break;
     case Command::kList:

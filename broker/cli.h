@@ -24,7 +24,9 @@ struct Invocation {
   Address address;                        // listen, connect
   std::vector<std::string> devices;       // listen (zero or more), connect (exactly one)
   std::optional<std::string> workerPath;  // listen, connect: overrides the usbip-worker next to us
-  bool json = false;                      // list
+  // listen, connect: rule F11's timeout, handed to every worker (its default when unset).
+  std::optional<unsigned> peerTimeoutSeconds;
+  bool json = false;  // list
 };
 
 // Parses argv[1..]. Throws std::invalid_argument with a message naming what was wrong; DEVICE

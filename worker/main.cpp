@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <iostream>
 #include <memory>
 #include <stdexcept>
@@ -14,6 +15,7 @@
 #include <variant>
 
 #include "broker/export_policy.h"
+#include "common/command_line.h"
 #include "common/logging.h"
 #include "common/syscall.h"
 #include "protocol/errors.h"
@@ -36,15 +38,17 @@ constexpr int kExitClientMisbehaved = 4;  // the client broke the protocol or st
 constexpr int kIpcFd = 3;
 
 constexpr const char* kHelp =
-    "Usage: usbip-worker [--log-level LEVEL] [--insecure-no-sandbox]\n"
+    "Usage: usbip-worker [--log-level LEVEL] [--peer-timeout SECONDS] [--insecure-no-sandbox]\n"
     "\n"
     "Serves one USB/IP client connection. Started by usbip-host with its IPC socket as fd 3;\n"
-    "not meant to be run by hand. --insecure-no-sandbox is for debugging under gdb or strace.\n"
+    "not meant to be run by hand. --peer-timeout: rule F11's timeout (default 30).\n"
+    "--insecure-no-sandbox is for debugging under gdb or strace.\n"
     "\n"
     "Exit status: 0 client served, 1 failure, 2 usage error, 4 the client broke the protocol.\n";
 
 struct Options {
   std::string logLevel = "info";
+  std::chrono::milliseconds peerTimeout = kHandshakeTimeout;  // F11, handshake and URB stream
   bool insecureNoSandbox = false;
 };
 
@@ -59,6 +63,8 @@ Options parseOptions(int argc, char** argv) {
       options.logLevel = argv[++i];
     } else if (arg.starts_with("--log-level=")) {
       options.logLevel = arg.substr(12);
+    } else if (arg == "--peer-timeout" && i + 1 < argc) {
+      options.peerTimeout = parsePeerTimeout(argv[++i]);
     } else if (arg == "--insecure-no-sandbox") {
       options.insecureNoSandbox = true;
     } else {
@@ -121,8 +127,10 @@ int exitCodeFor(const EngineResult& result) {
 }
 
 int serveDevice(UniqueFd client, std::vector<uint8_t> alreadyReceived, DeviceBackend& backend,
-                const std::string& context) {
-  UrbEngine engine(std::move(client), std::move(alreadyReceived), backend);
+                std::chrono::milliseconds peerTimeout, const std::string& context) {
+  UrbEngineOptions engineOptions;
+  engineOptions.peerTimeout = peerTimeout;
+  UrbEngine engine(std::move(client), std::move(alreadyReceived), backend, engineOptions);
   const auto result = engine.run();
   const auto line = fmt::format(
       "{}: session ended: {}{}{} ({} URBs submitted, {} completed, {} unlinked)", context,
@@ -141,7 +149,7 @@ int serveDevice(UniqueFd client, std::vector<uint8_t> alreadyReceived, DeviceBac
 
 int answerImport(BrokerClient& broker, UniqueFd client, proto::HandshakeDecoder& decoder,
                  std::string busid, const std::string& reverseBusid, LibusbContext& libusb,
-                 const std::string& context) {
+                 std::chrono::milliseconds peerTimeout, const std::string& context) {
   // In reverse mode the client helper names no device: it means the one this connection exports.
   if (busid.empty() && !reverseBusid.empty()) busid = reverseBusid;
 
@@ -168,7 +176,7 @@ int answerImport(BrokerClient& broker, UniqueFd client, proto::HandshakeDecoder&
   const auto& record = backend->description().exported.device;
   sendReply(client, proto::OpRepImport{0, record});
   spdlog::info("{}: imported {}", context, record.busid);
-  return serveDevice(std::move(client), decoder.takeRemainder(), *backend, context);
+  return serveDevice(std::move(client), decoder.takeRemainder(), *backend, peerTimeout, context);
 }
 
 int run(const Options& options) {
@@ -191,13 +199,13 @@ int run(const Options& options) {
   const std::string context = "client " + connection.peer;
 
   proto::HandshakeDecoder decoder;
-  const auto request = readClientHandshake(connection.socket, decoder);
+  const auto request = readClientHandshake(connection.socket, decoder, options.peerTimeout);
   if (std::holds_alternative<proto::OpReqDevlist>(request)) {
     return answerDevlist(broker, connection.socket, context);
   }
   return answerImport(broker, std::move(connection.socket), decoder,
                       std::get<proto::OpReqImport>(request).busid, connection.reverseBusid, libusb,
-                      context);
+                      options.peerTimeout, context);
 }
 
 }  // namespace
