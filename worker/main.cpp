@@ -10,6 +10,7 @@
 #include <chrono>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <variant>
@@ -96,7 +97,10 @@ int answerDevlist(BrokerClient& broker, const UniqueFd& client, const std::strin
   for (auto& candidate : broker.listDevices().devices) {
     reply.devices.push_back(std::move(candidate.exported));
   }
-  sendReply(client, reply);
+  if (!sendReply(client, reply)) {
+    spdlog::info("{}: left before the list was sent", context);
+    return kExitServed;
+  }
   spdlog::info("{}: listed {} device(s)", context, reply.devices.size());
   return kExitServed;
 }
@@ -169,12 +173,16 @@ int answerImport(BrokerClient& broker, UniqueFd client, proto::HandshakeDecoder&
   }
   if (const auto* refused = std::get_if<ImportRefused>(&outcome)) {
     spdlog::info("{}: import refused: {}", context, refused->reason);
-    sendReply(client, proto::OpRepImport{1, {}});  // usbipd's ST_NA; no record follows
+    // usbipd's ST_NA; no record follows. A client that has gone already needs no answer.
+    (void)sendReply(client, proto::OpRepImport{1, {}});
     return backend ? kExitFailure : kExitServed;
   }
   // The record as the backend describes the device: the engine checks devid against it (F4).
   const auto& record = backend->description().exported.device;
-  sendReply(client, proto::OpRepImport{0, record});
+  if (!sendReply(client, proto::OpRepImport{0, record})) {
+    spdlog::info("{}: left before the import was answered", context);
+    return kExitServed;
+  }
   spdlog::info("{}: imported {}", context, record.busid);
   return serveDevice(std::move(client), decoder.takeRemainder(), *backend, peerTimeout, context);
 }
@@ -199,12 +207,22 @@ int run(const Options& options) {
   const std::string context = "client " + connection.peer;
 
   proto::HandshakeDecoder decoder;
-  const auto request = readClientHandshake(connection.socket, decoder, options.peerTimeout);
-  if (std::holds_alternative<proto::OpReqDevlist>(request)) {
+  std::optional<proto::ClientHandshake> request;
+  try {
+    request = readClientHandshake(connection.socket, decoder, options.peerTimeout);
+  } catch (const proto::ProtocolError& e) {
+    spdlog::warn("{}: client broke the protocol: {}", context, e.what());
+    return kExitClientMisbehaved;
+  }
+  if (!request) {
+    spdlog::info("{}: left before sending a request", context);
+    return kExitServed;
+  }
+  if (std::holds_alternative<proto::OpReqDevlist>(*request)) {
     return answerDevlist(broker, connection.socket, context);
   }
   return answerImport(broker, std::move(connection.socket), decoder,
-                      std::get<proto::OpReqImport>(request).busid, connection.reverseBusid, libusb,
+                      std::get<proto::OpReqImport>(*request).busid, connection.reverseBusid, libusb,
                       options.peerTimeout, context);
 }
 
