@@ -87,6 +87,8 @@ Invocation parseCommandLine(std::span<const std::string> arguments) {
     } else if (auto dir = optionValue("--policy-dir")) {
       if (dir->empty()) usage("option --policy-dir needs a directory");
       inv.policyDir = *dir;
+    } else if (auto timeout = optionValue("--peer-timeout")) {
+      inv.peerTimeoutSeconds = static_cast<unsigned>(parsePeerTimeout(*timeout).count());
     } else if (arg == "--json") {
       inv.json = true;
     } else if (arg == "--") {
@@ -108,6 +110,10 @@ Invocation parseCommandLine(std::span<const std::string> arguments) {
                              inv.command == Command::kExport;
   if (inv.workerPath && !startsWorkers) {
     usage("option --worker applies to listen, connect and export only");
+  }
+  if (inv.peerTimeoutSeconds && inv.command != Command::kListen &&
+      inv.command != Command::kConnect) {
+    usage("option --peer-timeout applies to listen and connect only");
   }
   if (inv.json && inv.command != Command::kList) usage("option --json applies to list only");
   switch (inv.command) {
@@ -173,7 +179,7 @@ std::string helpText(Command command) {
     case Command::kListen:
       text =
           "Usage: usbip-host listen ADDR [DEVICE...] [--policy-dir DIR] [--worker PATH]\n"
-          "                         [--log-level LEVEL]\n"
+          "                         [--peer-timeout SECONDS] [--log-level LEVEL]\n"
           "\n"
           "Listens on ADDR and speaks USB/IP as usbipd does: OP_REQ_DEVLIST lists the devices the\n"
           "client may import, OP_REQ_IMPORT imports one of them. Offered are the DEVICEs and the\n"
@@ -189,14 +195,16 @@ std::string helpText(Command command) {
       text += kPolicyRule;
       text +=
           "\nOptions:\n"
-          "  --worker PATH      the usbip-worker program (default: next to usbip-host)\n";
+          "  --worker PATH      the usbip-worker program (default: next to usbip-host)\n"
+          "  --peer-timeout SECONDS  cut off a client that leaves a message unfinished or does\n"
+          "                     not read its replies for this long (default 30)\n";
       text += kPolicyOption;
       text += kCommonOptions;
       break;
     case Command::kConnect:
       text =
           "Usage: usbip-host connect ADDR DEVICE [--policy-dir DIR] [--worker PATH]\n"
-          "                          [--log-level LEVEL]\n"
+          "                          [--peer-timeout SECONDS] [--log-level LEVEL]\n"
           "\n"
           "Dials a usbip-client-helper listening on ADDR and exports DEVICE over that connection\n"
           "(the plain USB/IP protocol with the roles of dialer and listener swapped). Reconnects\n"
@@ -208,7 +216,9 @@ std::string helpText(Command command) {
       text += kPolicyRule;
       text +=
           "\nOptions:\n"
-          "  --worker PATH      the usbip-worker program (default: next to usbip-host)\n";
+          "  --worker PATH      the usbip-worker program (default: next to usbip-host)\n"
+          "  --peer-timeout SECONDS  cut off a client that leaves a message unfinished or does\n"
+          "                     not read its replies for this long (default 30)\n";
       text += kPolicyOption;
       text += kCommonOptions;
       break;

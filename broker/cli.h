@@ -25,6 +25,8 @@ struct Invocation {
   std::vector<std::string> devices;       // listen (zero or more), connect (exactly one)
   std::optional<std::string> workerPath;  // listen, connect: overrides the usbip-worker next to us
   bool json = false;                      // list
+  // listen, connect: rule F11's timeout, handed to every worker (its default when unset).
+  std::optional<unsigned> peerTimeoutSeconds;
   // Every command but none: the policy directory given with --policy-dir; without it the
   // default, which may be missing (then no policy file exists), while a directory given
   // explicitly must exist.

@@ -41,6 +41,17 @@ TEST(Cli, OptionsAnywhereAndWithEquals) {
   EXPECT_EQ(inv.devices, std::vector<std::string>{"1-1"});
 }
 
+TEST(Cli, PeerTimeoutForListenAndConnect) {
+  EXPECT_FALSE(parse({"listen", "tcp:1"}).peerTimeoutSeconds.has_value());
+  EXPECT_EQ(parse({"listen", "tcp:1", "--peer-timeout", "2"}).peerTimeoutSeconds, 2u);
+  EXPECT_EQ(parse({"connect", "--peer-timeout=3600", "tcp:h:1", "1-1"}).peerTimeoutSeconds, 3600u);
+  expectUsageError({"listen", "tcp:1", "--peer-timeout", "0"}, "from 1 to 3600");
+  expectUsageError({"listen", "tcp:1", "--peer-timeout", "3601"}, "from 1 to 3600");
+  expectUsageError({"listen", "tcp:1", "--peer-timeout", "-5"}, "from 1 to 3600");
+  expectUsageError({"listen", "tcp:1", "--peer-timeout", "99999999999"}, "from 1 to 3600");
+  expectUsageError({"list", "--peer-timeout", "5"}, "--peer-timeout applies to listen and connect");
+}
+
 TEST(Cli, ListJson) {
   const auto inv = parse({"list", "--json"});
   EXPECT_EQ(inv.command, Command::kList);

@@ -8,7 +8,8 @@
 namespace usbip {
 
 WorkerCommand workerCommandFor(const Invocation& invocation) {
-  WorkerCommand command{invocation.workerPath.value_or(defaultWorkerPath()), invocation.logLevel};
+  WorkerCommand command{invocation.workerPath.value_or(defaultWorkerPath()), invocation.logLevel,
+                        invocation.peerTimeoutSeconds};
   if (::access(command.path.c_str(), X_OK) != 0) {
     throw std::runtime_error("worker program " + command.path +
                              " is missing or not executable (use --worker PATH)");

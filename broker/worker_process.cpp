@@ -2,9 +2,12 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -72,6 +75,9 @@ pid_t spawnWorker(const WorkerCommand& command, const UniqueFd& ipcEnd, const Un
       "spawn: flags");
 
   std::vector<std::string> args = {command.path, "--log-level", command.logLevel};
+  if (command.peerTimeoutSeconds) {
+    args.insert(args.end(), {"--peer-timeout", std::to_string(*command.peerTimeoutSeconds)});
+  }
   std::vector<char*> argv;
   for (auto& a : args)
     argv.push_back(a.data());
@@ -92,18 +98,25 @@ void waitForExit(pid_t pid) {
 
 WorkerEnd reapWorker(pid_t pid) {
   int status = 0;
-  retrySyscall("reap worker " + std::to_string(pid), [&] { return ::waitpid(pid, &status, 0); });
+  // wait4: the usage it reports includes the children the worker reaped, so its peak resident
+  // size covers the sandboxed worker behind the supervisor too.
+  rusage usage{};
+  retrySyscall("reap worker " + std::to_string(pid),
+               [&] { return ::wait4(pid, &status, 0, &usage); });
+  const auto peak = static_cast<uint64_t>(std::max<long>(usage.ru_maxrss, 0));
   if (WIFEXITED(status)) {
     const int code = WEXITSTATUS(status);
-    return {code == 0, "exited with status " + std::to_string(code)};
+    return {code == 0, "exited with status " + std::to_string(code), peak};
   }
   if (WIFSIGNALED(status)) {
     const int sig = WTERMSIG(status);
     const char* name = ::sigdescr_np(sig);
-    return {false, "killed by signal " + std::to_string(sig) + " (" + (name ? name : "?") + ")" +
-                       (WCOREDUMP(status) ? ", core dumped" : "")};
+    return {false,
+            "killed by signal " + std::to_string(sig) + " (" + (name ? name : "?") + ")" +
+                (WCOREDUMP(status) ? ", core dumped" : ""),
+            peak};
   }
-  return {false, "ended with wait status " + std::to_string(status)};
+  return {false, "ended with wait status " + std::to_string(status), peak};
 }
 
 }  // namespace usbip

@@ -3,6 +3,8 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "common/unique_fd.h"
@@ -13,8 +15,9 @@ namespace usbip {
 inline constexpr int kWorkerIpcFd = 3;
 
 struct WorkerCommand {
-  std::string path;      // the usbip-worker program
-  std::string logLevel;  // passed on as --log-level
+  std::string path;                            // the usbip-worker program
+  std::string logLevel;                        // passed on as --log-level
+  std::optional<unsigned> peerTimeoutSeconds;  // passed on as --peer-timeout when set
 };
 
 // The usbip-worker that sits in the same directory as the running usbip-host.
@@ -30,8 +33,9 @@ pid_t spawnWorker(const WorkerCommand& command, const UniqueFd& ipcEnd, const Un
 // stopped using the pid, so the pid cannot be reused while someone may still signal it).
 void waitForExit(pid_t pid);
 struct WorkerEnd {
-  bool clean = false;  // exited with status 0
-  std::string how;     // "exited with status 0", "killed by signal 9 (Killed)"
+  bool clean = false;            // exited with status 0
+  std::string how;               // "exited with status 0", "killed by signal 9 (Killed)"
+  uint64_t peakResidentKiB = 0;  // the largest resident size of the worker and its supervisor
 };
 // Reaps `pid` and says how it ended.
 WorkerEnd reapWorker(pid_t pid);

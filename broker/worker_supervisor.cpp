@@ -109,9 +109,9 @@ void WorkerSupervisor::run(Session& session, AcceptedConnection client,
     }
     const auto end = reapWorker(pid);
     if (end.clean) {
-      spdlog::info("{}: worker {}", context, end.how);
+      spdlog::info("{}: worker {}, peak memory {} KiB", context, end.how, end.peakResidentKiB);
     } else {
-      spdlog::warn("{}: worker {}", context, end.how);
+      spdlog::warn("{}: worker {}, peak memory {} KiB", context, end.how, end.peakResidentKiB);
     }
     lease.reset();
   } catch (const std::exception& e) {

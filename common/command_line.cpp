@@ -15,4 +15,15 @@ std::optional<std::string> takeOptionValue(std::span<const std::string> argument
   return std::nullopt;
 }
 
+std::chrono::seconds parsePeerTimeout(const std::string& text) {
+  const bool digits = !text.empty() && text.size() <= 4 &&
+                      text.find_first_not_of("0123456789") == std::string::npos;
+  const unsigned long seconds = digits ? std::stoul(text) : 0;
+  if (seconds < 1 || seconds > 3600) {
+    throw std::invalid_argument("option --peer-timeout needs whole seconds from 1 to 3600, got '" +
+                                text + "'");
+  }
+  return std::chrono::seconds(seconds);
+}
+
 }  // namespace usbip

@@ -7,13 +7,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <variant>
 
 #include "broker/export_policy.h"
+#include "common/command_line.h"
 #include "common/logging.h"
 #include "common/syscall.h"
 #include "protocol/errors.h"
@@ -41,15 +44,17 @@ constexpr int kExitClientMisbehaved = 4;  // the client broke the protocol or st
 constexpr int kIpcFd = 3;
 
 constexpr const char* kHelp =
-    "Usage: usbip-worker [--log-level LEVEL] [--insecure-no-sandbox]\n"
+    "Usage: usbip-worker [--log-level LEVEL] [--peer-timeout SECONDS] [--insecure-no-sandbox]\n"
     "\n"
     "Serves one USB/IP client connection. Started by usbip-host with its IPC socket as fd 3;\n"
-    "not meant to be run by hand. --insecure-no-sandbox is for debugging under gdb or strace.\n"
+    "not meant to be run by hand. --peer-timeout: rule F11's timeout (default 30).\n"
+    "--insecure-no-sandbox is for debugging under gdb or strace.\n"
     "\n"
     "Exit status: 0 client served, 1 failure, 2 usage error, 4 the client broke the protocol.\n";
 
 struct Options {
   std::string logLevel = "info";
+  std::chrono::milliseconds peerTimeout = kHandshakeTimeout;  // F11, handshake and URB stream
   bool insecureNoSandbox = false;
 };
 
@@ -64,6 +69,8 @@ Options parseOptions(int argc, char** argv) {
       options.logLevel = argv[++i];
     } else if (arg.starts_with("--log-level=")) {
       options.logLevel = arg.substr(12);
+    } else if (arg == "--peer-timeout" && i + 1 < argc) {
+      options.peerTimeout = parsePeerTimeout(argv[++i]);
     } else if (arg == "--insecure-no-sandbox") {
       options.insecureNoSandbox = true;
     } else {
@@ -95,7 +102,10 @@ int answerDevlist(BrokerClient& broker, const UniqueFd& client, const std::strin
   for (auto& candidate : broker.listDevices().devices) {
     reply.devices.push_back(std::move(candidate.candidate.exported));
   }
-  sendReply(client, reply);
+  if (!sendReply(client, reply)) {
+    spdlog::info("{}: left before the list was sent", context);
+    return kExitServed;
+  }
   spdlog::info("{}: listed {} device(s)", context, reply.devices.size());
   return kExitServed;
 }
@@ -126,8 +136,10 @@ int exitCodeFor(const EngineResult& result) {
 }
 
 int serveDevice(UniqueFd client, std::vector<uint8_t> alreadyReceived, DeviceBackend& backend,
-                const std::string& context) {
-  UrbEngine engine(std::move(client), std::move(alreadyReceived), backend);
+                std::chrono::milliseconds peerTimeout, const std::string& context) {
+  UrbEngineOptions engineOptions;
+  engineOptions.peerTimeout = peerTimeout;
+  UrbEngine engine(std::move(client), std::move(alreadyReceived), backend, engineOptions);
   const auto result = engine.run();
   const auto line = fmt::format(
       "{}: session ended: {}{}{} ({} URBs submitted, {} completed, {} unlinked)", context,
@@ -146,7 +158,7 @@ int serveDevice(UniqueFd client, std::vector<uint8_t> alreadyReceived, DeviceBac
 
 int answerImport(BrokerClient& broker, UniqueFd client, proto::HandshakeDecoder& decoder,
                  std::string busid, const ClientConnection& connection, LibusbContext& libusb,
-                 const std::string& context) {
+                 std::chrono::milliseconds peerTimeout, const std::string& context) {
   const std::string& reverseBusid = connection.reverseBusid;
   // In reverse mode the client helper names no device: it means the one this connection exports.
   if (busid.empty() && !reverseBusid.empty()) busid = reverseBusid;
@@ -170,14 +182,18 @@ int answerImport(BrokerClient& broker, UniqueFd client, proto::HandshakeDecoder&
   }
   if (const auto* refused = std::get_if<ImportRefused>(&outcome)) {
     spdlog::info("{}: import refused: {}", context, refused->reason);
-    sendReply(client, proto::OpRepImport{1, {}});  // usbipd's ST_NA; no record follows
+    // usbipd's ST_NA; no record follows. A client that has gone already needs no answer.
+    (void)sendReply(client, proto::OpRepImport{1, {}});
     return backend ? kExitFailure : kExitServed;
   }
   // The record as the backend describes the device: the engine checks devid against it (F4).
   const auto& record = backend->description().exported.device;
-  sendReply(client, proto::OpRepImport{0, record});
+  if (!sendReply(client, proto::OpRepImport{0, record})) {
+    spdlog::info("{}: left before the import was answered", context);
+    return kExitServed;
+  }
   spdlog::info("{}: imported {}", context, record.busid);
-  return serveDevice(std::move(client), decoder.takeRemainder(), *backend, context);
+  return serveDevice(std::move(client), decoder.takeRemainder(), *backend, peerTimeout, context);
 }
 
 int run(const Options& options) {
@@ -200,22 +216,35 @@ int run(const Options& options) {
   const std::string context = "client " + connection.peer;
 
   proto::HandshakeDecoder decoder;
-  const auto request = readClientHandshake(connection.socket, decoder);
-  if (std::holds_alternative<proto::OpReqDevlist>(request)) {
+  std::optional<proto::ClientHandshake> request;
+  try {
+    request = readClientHandshake(connection.socket, decoder, options.peerTimeout);
+  } catch (const proto::ProtocolError& e) {
+    spdlog::warn("{}: client broke the protocol: {}", context, e.what());
+    return kExitClientMisbehaved;
+  }
+  if (!request) {
+    spdlog::info("{}: left before sending a request", context);
+    return kExitServed;
+  }
+  if (std::holds_alternative<proto::OpReqDevlist>(*request)) {
     return answerDevlist(broker, connection.socket, context);
   }
   auto socket = std::move(connection.socket);
   return answerImport(broker, std::move(socket), decoder,
-                      std::get<proto::OpReqImport>(request).busid, connection, libusb, context);
+                      std::get<proto::OpReqImport>(*request).busid, connection, libusb,
+                      options.peerTimeout, context);
 }
 
 }  // namespace
 }  // namespace usbip::worker
 
 #if defined(__SANITIZE_ADDRESS__)
-// AddressSanitizer builds only: LeakSanitizer's check at exit stops the world with clone() and
-// ptrace(), which the seccomp filter kills, so every worker would end with SIGSYS instead of its
-// exit status. The worker starts with an empty environment, so ASAN_OPTIONS cannot say this.
+// AddressSanitizer builds only: LeakSanitizer's check at exit stops the process from a helper
+// with prctl, clone and ptrace, all of which the seccomp filter kills, so every worker would end
+// with SIGSYS instead of its exit status. The worker starts with an empty environment, so
+// ASAN_OPTIONS cannot say this; leaks are the unit tests' business, which run the same code
+// unconfined.
 extern "C" const char* __asan_default_options() {
   return "detect_leaks=0";
 }
