@@ -120,16 +120,24 @@ int exitCodeFor(const EngineResult& result) {
   return kExitFailure;
 }
 
+const policy::UrbLimits& limitsOf(const ImportOutcome& outcome) {
+  if (const auto* simulated = std::get_if<ImportedSimulated>(&outcome)) return simulated->limits;
+  return std::get<ImportedUsbfs>(outcome).limits;
+}
+
 int serveDevice(UniqueFd client, std::vector<uint8_t> alreadyReceived, DeviceBackend& backend,
-                const std::string& context) {
-  UrbEngine engine(std::move(client), std::move(alreadyReceived), backend);
+                const policy::UrbLimits& limits, const std::string& context) {
+  UrbEngineOptions options;
+  options.policy = limits;
+  UrbEngine engine(std::move(client), std::move(alreadyReceived), backend, std::move(options));
   const auto result = engine.run();
   const auto line = fmt::format(
-      "{}: session ended: {}{}{} ({} URBs submitted, {} completed, {} unlinked)", context,
-      toString(result.end),
+      "{}: session ended: {}{}{} ({} URBs submitted, {} completed, {} unlinked, {} refused by "
+      "the policy)",
+      context, toString(result.end),
       result.rule ? fmt::format(" (rule {})", proto::ruleName(*result.rule)) : std::string(),
       result.detail.empty() ? std::string() : ": " + result.detail, result.stats.submitted,
-      result.stats.completed, result.stats.unlinked);
+      result.stats.completed, result.stats.unlinked, result.stats.refused);
   const int code = exitCodeFor(result);
   if (code == kExitServed) {
     spdlog::info("{}", line);
@@ -168,7 +176,8 @@ int answerImport(BrokerClient& broker, UniqueFd client, proto::HandshakeDecoder&
   const auto& record = backend->description().exported.device;
   sendReply(client, proto::OpRepImport{0, record});
   spdlog::info("{}: imported {}", context, record.busid);
-  return serveDevice(std::move(client), decoder.takeRemainder(), *backend, context);
+  return serveDevice(std::move(client), decoder.takeRemainder(), *backend, limitsOf(outcome),
+                     context);
 }
 
 int run(const Options& options) {
