@@ -152,10 +152,21 @@ TEST_F(ReadOnlyStorageTest, WritesPassWithoutTheGuard) {
 }
 
 TEST_F(ReadOnlyStorageTest, ModeSenseRepliesSayWriteProtected) {
+  // The device answers 16 of 192 bytes; usb-storage's URB_SHORT_NOT_OK makes that -EREMOTEIO.
+  backend.responder = [](const Transfer& transfer) {
+    TransferResult result = testing::FakeBackend::fullResult(transfer);
+    if (transfer.data.size() == 192) {
+      result.status = -EREMOTEIO;
+      result.actualLength = 16;
+    }
+    return std::optional(result);
+  };
   startReadOnly();
   out(cbw(1, 192, true, {0x1a, 0, 0x3f, 0, 192, 0}));  // MODE SENSE(6)
-  proto::RetSubmit six = in(192);
-  ASSERT_GT(six.payload.size(), 2u);
+  client->send(submit(next++, kBulkIn, Direction::kIn, 192));
+  proto::RetSubmit six = client->receiveRetSubmit();
+  EXPECT_EQ(six.status, -EREMOTEIO);
+  ASSERT_EQ(six.payload.size(), 16u);
   EXPECT_EQ(six.payload[2], static_cast<uint8_t>((2 * 7 + 0x81) | 0x80));
   EXPECT_EQ(six.payload[1], static_cast<uint8_t>(1 * 7 + 0x81));  // the rest untouched
   in(13);

@@ -669,7 +669,9 @@ proto::RetSubmit UrbEngine::replyFor(const PendingUrb& urb) const {
     actual = std::min<uint64_t>(actual, result.data.size());
     reply.payload.assign(result.data.begin(),
                          result.data.begin() + static_cast<std::ptrdiff_t>(actual));
-    if (urb.writeProtectByte && reply.status == 0) {
+    // A MODE SENSE reply is nearly always short, which usb-storage's URB_SHORT_NOT_OK turns
+    // into -EREMOTEIO; the data is the reply all the same.
+    if (urb.writeProtectByte && (reply.status == 0 || reply.status == -EREMOTEIO)) {
       setWriteProtect(reply.payload, *urb.writeProtectByte);
     }
   }
