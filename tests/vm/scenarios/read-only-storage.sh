@@ -1,0 +1,105 @@
+#!/bin/bash
+# guards.read_only: a USB disk gadget exported by usbip-host under a policy file that says
+# `read_only = true`, imported with the stock `usbip attach` on 127.0.0.1 through vhci_hcd.
+#   - the client kernel marks the disk read-only (the worker sets WP in MODE SENSE replies);
+#   - every byte the backing file was prepared with reads back (sha256 equal);
+#   - a write through the block layer fails (dd with O_DIRECT), and so does a raw SCSI WRITE(10)
+#     sent with SG_IO past the block layer's read-only flag: the worker refuses it and the
+#     client's usb-storage gets DATA PROTECT / WRITE PROTECTED, with no USB reset;
+#   - the disk still reads after the refused write;
+#   - the backing file's sha256 is unchanged, and the kernel did not oops.
+# Project host only: the kernel's usbip-host has no policy.
+set -euo pipefail
+source "$SOURCE_DIR/tests/vm/guest/lib.sh"
+
+[ "$HOST_IMPL" = project ] || vm_fail "read-only-storage needs HOST_IMPL=project"
+vm_require_host
+command -v sg_raw >/dev/null || vm_fail "sg_raw missing (Debian package sg3-utils): run scripts/setup.sh"
+
+mib=8
+backing=/tmp/read-only-disk.img
+dd if=/dev/urandom of="$backing" bs=1M count="$mib" status=none
+read -r prepared _ < <(sha256sum "$backing")
+vm_log "backing file prepared, sha256 $prepared"
+
+vm_gadget_mass_storage rodisk "$(vm_udc 0)" "$backing" "$mib" || vm_fail "making the gadget"
+local_dev=$(vm_gadget_device "$(vm_udc 0)") || vm_fail "the gadget did not enumerate"
+busid=$(vm_busid "$local_dev")
+vm_log "mass-storage gadget enumerated as $busid"
+
+# A policy directory as an administrator writes it: root's, not writable by anyone else.
+policy_dir=/tmp/read-only-policy
+mkdir -p "$policy_dir"
+chmod 755 "$policy_dir"
+cat >"$policy_dir/disk.toml" <<EOF
+[match]
+busid = "$busid"
+
+[export]
+mode = "listen"
+allowed_peers = ["127.0.0.0/8"]
+
+[guards]
+read_only = true
+EOF
+chmod 644 "$policy_dir/disk.toml"
+
+vm_host_export_policy "$policy_dir" || vm_fail "usbip-host listen --policy-dir $policy_dir"
+imported=$(vm_attach "$local_dev") || vm_fail "importing $busid over USB/IP"
+disk=$(vm_block_device "$imported") || vm_fail "no disk on the imported device"
+block=${disk#/dev/}
+vm_log "imported through vhci_hcd as $(vm_busid "$imported"), disk $disk"
+
+read -r ro <"/sys/block/$block/ro"
+[ "$ro" = 1 ] || vm_fail "the client kernel does not see $disk as write-protected (ro=$ro)"
+vm_log "$disk is read-only on the client (MODE SENSE said write-protected)"
+
+vm_run_bounded 60 dd if="$disk" of=/tmp/read-back bs=1M count="$mib" iflag=direct status=none ||
+  vm_fail "reading $mib MiB from $disk"
+read -r read_back _ < <(sha256sum /tmp/read-back)
+[ "$read_back" = "$prepared" ] || vm_fail "the data read through USB/IP differs from the backing file"
+vm_log "read $mib MiB back, sha256 equal"
+
+if vm_run_bounded 30 dd if=/dev/zero of="$disk" bs=4k count=1 oflag=direct status=none \
+  2>/tmp/dd-write.err; then
+  vm_fail "a write to $disk succeeded"
+fi
+vm_log "dd to $disk failed as it must: $(head -n 1 /tmp/dd-write.err)"
+
+# Past the block layer: SG_IO on a read-only open sends the WRITE(10) (root may send any
+# command), so the worker's guard is what stops it.
+head -c 4096 /dev/zero >/tmp/zeros
+sg_status=0
+vm_run_bounded 30 sg_raw -R -s 4096 -i /tmp/zeros "$disk" 2a 00 00 00 00 00 00 00 08 00 \
+  >/tmp/sg-write.out 2>&1 || sg_status=$?
+cat /tmp/sg-write.out
+[ "$sg_status" -ne 0 ] || vm_fail "a raw SCSI WRITE(10) to $disk succeeded"
+grep -qi "data protect" /tmp/sg-write.out ||
+  vm_fail "the refused WRITE(10) did not come back as DATA PROTECT"
+grep -qi "write protected" /tmp/sg-write.out ||
+  vm_fail "the refused WRITE(10) did not come back as WRITE PROTECTED"
+vm_log "raw WRITE(10) refused with DATA PROTECT / WRITE PROTECTED"
+
+echo 3 >/proc/sys/vm/drop_caches
+vm_run_bounded 30 dd if="$disk" of=/tmp/read-again bs=1M count=1 iflag=direct status=none ||
+  vm_fail "reading $disk after the refused write"
+cmp -s /tmp/read-again <(head -c 1048576 "$backing") ||
+  vm_fail "the first MiB read after the refused write differs"
+
+# usb-storage resets the device when a command's transport fails; a clean refusal needs none.
+imported_busid=$(vm_busid "$imported")
+if dmesg | grep -E "usb $imported_busid: reset|$block.*(reset|offline)" >/tmp/resets; then
+  cat /tmp/resets
+  vm_fail "the client reset the imported device"
+fi
+
+vm_detach "$imported" || vm_fail "detaching the imported disk"
+vm_host_unexport_policy || vm_fail "stopping usbip-host"
+read -r after _ < <(sha256sum "$backing")
+vm_log "backing file sha256 after: $after"
+[ "$after" = "$prepared" ] || vm_fail "the backing file changed"
+grep -q "refused" /tmp/usbip-host.policy.log ||
+  vm_fail "usbip-host's log does not mention the refused write"
+vm_check_kernel_health || exit 1
+echo "PASS: read-only mass storage: $mib MiB read back with sha256 equal, dd and raw SCSI writes" \
+  "refused (DATA PROTECT / WRITE PROTECTED, no reset), backing file unchanged"
