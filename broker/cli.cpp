@@ -10,8 +10,8 @@ namespace {
 
 constexpr const char* kExitCodes =
     "Exit status:\n"
-    "  0  success (listen and connect: stopped by SIGINT or SIGTERM)\n"
-    "  1  runtime failure (a device or socket error)\n"
+    "  0  success (listen, connect, export: stopped by SIGINT or SIGTERM)\n"
+    "  1  runtime failure (a device or socket error), or an invalid policy (check-policy)\n"
     "  2  usage error (unknown command or option, bad ADDR or DEVICE)\n";
 
 constexpr const char* kCommonOptions =
@@ -21,6 +21,16 @@ constexpr const char* kCommonOptions =
 constexpr const char* kDeviceForms =
     "DEVICE is a bus ID (1-2, 1-2.3), a device node (/dev/bus/usb/001/002) or a simulated device\n"
     "(sim:hid, sim:cdc, sim:uac). Hubs and devices attached through vhci_hcd are never exported.\n";
+
+constexpr const char* kPolicyOption =
+    "  --policy-dir DIR   policy files (default /etc/usbip-sandbox/devices.d; a missing default\n"
+    "                     directory means no policy files, a missing DIR is an error)\n";
+
+constexpr const char* kPolicyRule =
+    "Nothing is exported that no policy file allows or the command line names. A device named\n"
+    "here stands for a policy with the default limits; a policy file that matches it still\n"
+    "governs it (and one with deny = true refuses it). A broker whose policy directory has\n"
+    "errors does not start: it prints them as check-policy does and exits with status 1.\n";
 
 constexpr const char* kAddressForms =
     "ADDR is tcp:PORT, tcp:HOST:PORT, tcp:[IPV6]:PORT, vsock:PORT, vsock:CID:PORT,\n"
@@ -34,7 +44,9 @@ Command commandNamed(const std::string& name) {
   if (name == "listen") return Command::kListen;
   if (name == "connect") return Command::kConnect;
   if (name == "list") return Command::kList;
-  usage("unknown command '" + name + "' (expected listen, connect or list)");
+  if (name == "check-policy") return Command::kCheckPolicy;
+  if (name == "export") return Command::kExport;
+  usage("unknown command '" + name + "' (expected listen, connect, export, list or check-policy)");
 }
 
 const char* commandName(Command command) {
@@ -45,6 +57,10 @@ const char* commandName(Command command) {
       return "connect";
     case Command::kList:
       return "list";
+    case Command::kCheckPolicy:
+      return "check-policy";
+    case Command::kExport:
+      return "export";
     case Command::kNone:
       break;
   }
@@ -68,6 +84,9 @@ Invocation parseCommandLine(std::span<const std::string> arguments) {
     } else if (auto worker = optionValue("--worker")) {
       if (worker->empty()) usage("option --worker needs a path");
       inv.workerPath = *worker;
+    } else if (auto dir = optionValue("--policy-dir")) {
+      if (dir->empty()) usage("option --policy-dir needs a directory");
+      inv.policyDir = *dir;
     } else if (arg == "--json") {
       inv.json = true;
     } else if (arg == "--") {
@@ -85,15 +104,32 @@ Invocation parseCommandLine(std::span<const std::string> arguments) {
   if (inv.help) return inv;
 
   const std::string name = commandName(inv.command);
-  if (inv.workerPath && inv.command != Command::kListen && inv.command != Command::kConnect) {
-    usage("option --worker applies to listen and connect only");
+  const bool startsWorkers = inv.command == Command::kListen || inv.command == Command::kConnect ||
+                             inv.command == Command::kExport;
+  if (inv.workerPath && !startsWorkers) {
+    usage("option --worker applies to listen, connect and export only");
   }
   if (inv.json && inv.command != Command::kList) usage("option --json applies to list only");
   switch (inv.command) {
     case Command::kNone:
-      usage("no command given (expected listen, connect or list; see --help)");
+      usage(
+          "no command given (expected listen, connect, export, list or check-policy; see "
+          "--help)");
     case Command::kList:
-      if (!positional.empty()) usage("list takes no arguments, got '" + positional[0] + "'");
+    case Command::kCheckPolicy:
+      if (!positional.empty()) {
+        usage(name + " takes no arguments, got '" + positional[0] + "'");
+      }
+      break;
+    case Command::kExport:
+      if (positional.size() != 1) {
+        usage("export needs exactly one NAME (a policy file name or a bus ID), got " +
+              std::to_string(positional.size()));
+      }
+      inv.exportName = positional[0];
+      if (inv.exportName.find('/') != std::string::npos || inv.exportName.starts_with('.')) {
+        usage("bad NAME '" + inv.exportName + "': a policy file name without .toml, or a bus ID");
+      }
       break;
     case Command::kListen:
     case Command::kConnect:
@@ -125,7 +161,9 @@ std::string helpText(Command command) {
           "  listen ADDR [DEVICE...]  serve USB/IP clients (stock 'usbip list -r', 'usbip "
           "attach')\n"
           "  connect ADDR DEVICE      dial a usbip-client-helper and export DEVICE to it\n"
-          "  list [--json]            show the USB devices of this host\n"
+          "  export NAME              export the device of policy file NAME.toml as it says\n"
+          "  list [--json]            show the USB devices of this host and their policy\n"
+          "  check-policy             validate the policy files\n"
           "\n"
           "Run 'usbip-host COMMAND --help' for a command's options.\n"
           "\n"
@@ -134,45 +172,87 @@ std::string helpText(Command command) {
       break;
     case Command::kListen:
       text =
-          "Usage: usbip-host listen ADDR [DEVICE...] [--worker PATH] [--log-level LEVEL]\n"
+          "Usage: usbip-host listen ADDR [DEVICE...] [--policy-dir DIR] [--worker PATH]\n"
+          "                         [--log-level LEVEL]\n"
           "\n"
-          "Listens on ADDR and speaks USB/IP as usbipd does: OP_REQ_DEVLIST lists the DEVICEs,\n"
-          "OP_REQ_IMPORT imports one of them. Each connection gets its own usbip-worker; a device\n"
-          "is imported by one client at a time and can be imported again once that client\n"
-          "detaches.\n"
+          "Listens on ADDR and speaks USB/IP as usbipd does: OP_REQ_DEVLIST lists the devices the\n"
+          "client may import, OP_REQ_IMPORT imports one of them. Offered are the DEVICEs and the\n"
+          "devices present whose policy file exports them in listen mode on this listener (no\n"
+          "export.address, or this ADDR), to the peers in export.allowed_peers; devices plugged "
+          "in\n"
+          "later are offered too. A client that may import nothing is closed unanswered. Each\n"
+          "connection gets its own usbip-worker; a device is imported by one client at a time and\n"
+          "can be imported again once that client detaches.\n"
           "\n";
       text += kAddressForms;
       text += kDeviceForms;
+      text += kPolicyRule;
       text +=
           "\nOptions:\n"
           "  --worker PATH      the usbip-worker program (default: next to usbip-host)\n";
+      text += kPolicyOption;
       text += kCommonOptions;
       break;
     case Command::kConnect:
       text =
-          "Usage: usbip-host connect ADDR DEVICE [--worker PATH] [--log-level LEVEL]\n"
+          "Usage: usbip-host connect ADDR DEVICE [--policy-dir DIR] [--worker PATH]\n"
+          "                          [--log-level LEVEL]\n"
           "\n"
           "Dials a usbip-client-helper listening on ADDR and exports DEVICE over that connection\n"
           "(the plain USB/IP protocol with the roles of dialer and listener swapped). Reconnects\n"
           "with exponential back-off whenever the connection fails or ends, until SIGINT or\n"
-          "SIGTERM.\n"
+          "SIGTERM. A policy file that governs DEVICE must say mode = \"connect\".\n"
           "\n";
       text += kAddressForms;
       text += kDeviceForms;
+      text += kPolicyRule;
       text +=
           "\nOptions:\n"
           "  --worker PATH      the usbip-worker program (default: next to usbip-host)\n";
+      text += kPolicyOption;
+      text += kCommonOptions;
+      break;
+    case Command::kExport:
+      text =
+          "Usage: usbip-host export NAME [--policy-dir DIR] [--worker PATH] [--log-level LEVEL]\n"
+          "\n"
+          "Exports the one device that policy file NAME.toml describes, as its [export] table "
+          "says:\n"
+          "mode = \"listen\" listens on export.address (default tcp:3240) for the peers in\n"
+          "export.allowed_peers; mode = \"connect\" dials export.address whenever the device is\n"
+          "present. NAME may also be a bus ID (1-2) that one policy file's [match] names. The\n"
+          "device need not be plugged in yet: it is exported while it is present. This is what\n"
+          "usbip-host@NAME.service runs.\n"
+          "\n"
+          "Options:\n"
+          "  --worker PATH      the usbip-worker program (default: next to usbip-host)\n";
+      text += kPolicyOption;
+      text += kCommonOptions;
+      break;
+    case Command::kCheckPolicy:
+      text =
+          "Usage: usbip-host check-policy [--policy-dir DIR] [--log-level LEVEL]\n"
+          "\n"
+          "Validates every policy file of the directory and prints each problem as\n"
+          "'file:line: key: what is wrong', or one summary line when there is none. Exit status 1\n"
+          "when there are errors. The systemd units run it as ExecStartPre=.\n"
+          "\n"
+          "Options:\n";
+      text += kPolicyOption;
       text += kCommonOptions;
       break;
     case Command::kList:
       text =
-          "Usage: usbip-host list [--json] [--log-level LEVEL]\n"
+          "Usage: usbip-host list [--json] [--policy-dir DIR] [--log-level LEVEL]\n"
           "\n"
-          "Shows this host's USB devices: bus ID, vendor:product, speed, manufacturer and\n"
-          "product, the kernel drivers bound to the interfaces, and whether it can be exported.\n"
+          "Shows this host's USB devices: bus ID, vendor:product, speed, the kernel drivers bound\n"
+          "to the interfaces, whether it can be exported at all (never a hub or a device attached\n"
+          "through vhci_hcd), the policy file that matches it and what that file decides,\n"
+          "manufacturer and product.\n"
           "\n"
           "Options:\n"
           "  --json             one JSON array instead of a table\n";
+      text += kPolicyOption;
       text += kCommonOptions;
       break;
   }

@@ -12,10 +12,10 @@ namespace usbip {
 
 // Exit codes scripts can rely on; the help text documents them.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;  // a runtime failure: device gone, socket error...
+inline constexpr int kExitFailure = 1;  // a runtime failure, or an invalid policy directory
 inline constexpr int kExitUsage = 2;    // the command line was wrong (unknown option, bad DEVICE)
 
-enum class Command { kNone, kListen, kConnect, kList };
+enum class Command { kNone, kListen, kConnect, kList, kCheckPolicy, kExport };
 
 struct Invocation {
   Command command = Command::kNone;
@@ -25,6 +25,11 @@ struct Invocation {
   std::vector<std::string> devices;       // listen (zero or more), connect (exactly one)
   std::optional<std::string> workerPath;  // listen, connect: overrides the usbip-worker next to us
   bool json = false;                      // list
+  // Every command but none: the policy directory given with --policy-dir; without it the
+  // default, which may be missing (then no policy file exists), while a directory given
+  // explicitly must exist.
+  std::optional<std::string> policyDir;
+  std::string exportName;  // export: a policy file name (NAME.toml) or a bus ID
 };
 
 // Parses argv[1..]. Throws std::invalid_argument with a message naming what was wrong; DEVICE

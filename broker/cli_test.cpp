@@ -47,16 +47,38 @@ TEST(Cli, ListJson) {
   EXPECT_TRUE(inv.json);
 }
 
+TEST(Cli, PolicyDirOnEveryCommand) {
+  EXPECT_FALSE(parse({"list"}).policyDir.has_value()) << "the default, which may be missing";
+  EXPECT_EQ(parse({"list", "--policy-dir", "/tmp/d"}).policyDir, "/tmp/d");
+  EXPECT_EQ(parse({"listen", "tcp:1", "--policy-dir=/d"}).policyDir, "/d");
+  EXPECT_EQ(parse({"connect", "tcp:h:1", "1-1", "--policy-dir", "/d"}).policyDir, "/d");
+  const auto check = parse({"check-policy", "--policy-dir", "/d"});
+  EXPECT_EQ(check.command, Command::kCheckPolicy);
+  EXPECT_EQ(check.policyDir, "/d");
+}
+
+TEST(Cli, ExportByName) {
+  const auto inv = parse({"export", "1-2", "--worker", "/w"});
+  EXPECT_EQ(inv.command, Command::kExport);
+  EXPECT_EQ(inv.exportName, "1-2");
+  EXPECT_EQ(inv.workerPath, "/w");
+  EXPECT_EQ(parse({"export", "keyboard"}).exportName, "keyboard");
+}
+
 TEST(Cli, HelpEverywhere) {
   EXPECT_TRUE(parse({"--help"}).help);
   EXPECT_EQ(parse({"listen", "--help"}).command, Command::kListen);
   EXPECT_TRUE(parse({"connect", "-h"}).help);
   // Help wins over otherwise missing arguments.
   EXPECT_TRUE(parse({"connect", "--help"}).help);
-  for (auto c : {Command::kNone, Command::kListen, Command::kConnect, Command::kList}) {
+  for (auto c : {Command::kNone, Command::kListen, Command::kConnect, Command::kList,
+                 Command::kCheckPolicy, Command::kExport}) {
     const auto text = helpText(c);
     EXPECT_NE(text.find("Usage: usbip-host"), std::string::npos);
     EXPECT_NE(text.find("2  usage error"), std::string::npos) << "exit codes documented";
+    if (c != Command::kNone) {
+      EXPECT_NE(text.find("--policy-dir DIR"), std::string::npos) << text;
+    }
   }
 }
 
@@ -70,10 +92,17 @@ TEST(Cli, Errors) {
   expectUsageError({"connect", "tcp:h:1"}, "exactly one DEVICE");
   expectUsageError({"connect", "tcp:h:1", "1-1", "1-2"}, "exactly one DEVICE");
   expectUsageError({"list", "1-1"}, "list takes no arguments");
-  expectUsageError({"list", "--worker", "/w"}, "--worker applies to listen and connect");
+  expectUsageError({"list", "--worker", "/w"}, "--worker applies to listen, connect and export");
   expectUsageError({"listen", "tcp:1", "--json"}, "--json applies to list");
   expectUsageError({"listen", "tcp:1", "--frobnicate"}, "unknown option '--frobnicate'");
   expectUsageError({"listen", "tcp:1", "--log-level"}, "--log-level needs a value");
+  expectUsageError({"list", "--policy-dir"}, "--policy-dir needs a value");
+  expectUsageError({"list", "--policy-dir="}, "--policy-dir needs a directory");
+  expectUsageError({"check-policy", "x"}, "check-policy takes no arguments, got 'x'");
+  expectUsageError({"check-policy", "--worker", "/w"}, "--worker applies to");
+  expectUsageError({"export"}, "export needs exactly one NAME");
+  expectUsageError({"export", "a", "b"}, "export needs exactly one NAME");
+  expectUsageError({"export", "../etc/x"}, "bad NAME '../etc/x'");
 }
 
 }  // namespace

@@ -2,12 +2,10 @@
 
 #include <algorithm>
 
+#include "policy/decision.h"
+
 namespace usbip {
 namespace {
-
-ExportDecision refuse(std::string reason) {
-  return {false, std::move(reason)};
-}
 
 // Bus IDs in an import request come from the network: keep them printable in log lines.
 std::string printable(std::string_view text) {
@@ -20,32 +18,31 @@ std::string printable(std::string_view text) {
 
 }  // namespace
 
-ExportDecision decideExport(const ExportCandidate& device, const ExportPolicy& policy) {
-  const auto& record = device.exported.device;
-  const std::string name = "device " + record.busid;
-  if (record.bDeviceClass == kHubDeviceClass) {
-    return refuse(name + " is a hub; hubs are never exported (rule E1)");
+ExportDecision decideImport(std::string_view busid, std::string_view peer,
+                            std::span<const OfferedDevice> offered) {
+  const auto found = std::find_if(offered.begin(), offered.end(),
+                                  [&](const OfferedDevice& d) { return d.busid() == busid; });
+  if (found == offered.end()) {
+    return {false, "no exported device has bus ID '" + printable(busid) + "'"};
   }
-  if (device.behindVhci) {
-    return refuse(name + " is attached through vhci_hcd; imported devices are never re-exported " +
-                  "(rule E1)");
-  }
-  const auto& allowed = policy.allowedBusids;
-  if (std::find(allowed.begin(), allowed.end(), record.busid) == allowed.end()) {
-    return refuse(name + " is not allowed by the export policy (rule E2)");
-  }
-  return {true, {}};
+  auto verdict = policy::mayImport(found->policy, found->attributes, peer);
+  return {verdict.allowed, std::move(verdict.reason)};
 }
 
-ExportDecision decideImport(std::string_view busid, std::span<const ExportCandidate> offered,
-                            const ExportPolicy& policy) {
-  const auto found = std::find_if(offered.begin(), offered.end(), [&](const ExportCandidate& c) {
-    return c.exported.device.busid == busid;
-  });
-  if (found == offered.end()) {
-    return refuse("no exported device has bus ID '" + printable(busid) + "'");
+policy::DeviceAttributes attributesOf(const ExportCandidate& candidate) {
+  const auto& r = candidate.exported.device;
+  policy::DeviceAttributes a;
+  a.busid = r.busid;
+  a.vid = r.idVendor;
+  a.pid = r.idProduct;
+  a.deviceClass = r.bDeviceClass;
+  a.attachedThroughVhci = candidate.behindVhci;
+  const auto& interfaces = candidate.exported.interfaces;
+  for (size_t i = 0; i < interfaces.size(); ++i) {
+    a.interfaces.push_back({static_cast<uint8_t>(i), interfaces[i].bInterfaceClass,
+                            interfaces[i].bInterfaceSubClass, interfaces[i].bInterfaceProtocol});
   }
-  return decideExport(*found, policy);
+  return a;
 }
 
 }  // namespace usbip

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <thread>
@@ -292,6 +293,158 @@ TEST(HostCli, ExitCodes) {
                 .wait(),
             1);
   EXPECT_EQ(HostProcess({"listen", "tcp:1", "sim:nope"}).wait(), 2);
+}
+
+// A policy directory of its own for one test, removed afterwards.
+class PolicyDir {
+ public:
+  PolicyDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "usbip-policy-XXXXXX").string();
+    if (!::mkdtemp(pattern.data())) throwErrno(errno, "mkdtemp");
+    path_ = pattern;
+    std::filesystem::permissions(path_, std::filesystem::perms(0755));
+  }
+  ~PolicyDir() { std::filesystem::remove_all(path_); }
+  void write(const std::string& name, const std::string& text) {
+    const auto file = path_ / name;
+    FILE* f = std::fopen(file.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs(text.c_str(), f);
+    std::fclose(f);
+    std::filesystem::permissions(file, std::filesystem::perms(0644));
+  }
+  std::string path() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct Captured {
+  int status = -1;
+  std::string output;  // stdout and stderr
+};
+
+// Runs usbip-host to its end with stdout and stderr captured.
+Captured runHost(std::vector<std::string> args) {
+  args.insert(args.begin(), USBIP_HOST_PATH);
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int out[2];
+  checkSyscall(::pipe(out), "pipe");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 2);
+  pid_t pid = 0;
+  const int rc = ::posix_spawn(&pid, USBIP_HOST_PATH, &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(out[1]);
+  UniqueFd reader(out[0]);
+  if (rc != 0) throwErrno(rc, "spawn usbip-host");
+  Captured captured;
+  char chunk[4096];
+  for (ssize_t n; (n = ::read(reader.get(), chunk, sizeof chunk)) > 0;)
+    captured.output.append(chunk, static_cast<size_t>(n));
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  captured.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return captured;
+}
+
+// sim:hid by its ids: policy files name real bus IDs only, and the simulated devices sit on bus 0.
+constexpr const char* kSimHidListenedBy = R"(
+[match]
+vid_pid = "1209:0001"
+[export]
+mode = "listen"
+allowed_peers = [%s]
+)";
+
+std::string simHidPolicy(const std::string& peers) {
+  std::string text = kSimHidListenedBy;
+  text.replace(text.find("%s"), 2, peers);
+  return text;
+}
+
+TEST(HostPolicy, CheckPolicyAndABrokerRefuseTheSameErrors) {
+  PolicyDir dir;
+  dir.write("bad.toml",
+            "[match]\nbusid = \"1-2\"\n[export]\nmode = \"listen\"\n"
+            "allowed_peers = [\"10.0.0.1/8\"]\n");
+  const auto check = runHost({"check-policy", "--policy-dir", dir.path()});
+  EXPECT_EQ(check.status, 1);
+  const std::string line = dir.path() + "/bad.toml:5: export.allowed_peers[0]: ";
+  EXPECT_NE(check.output.find(line), std::string::npos) << check.output;
+  const auto path = socketPath("usbip-host-badpolicy");
+  const auto broker = runHost({"listen", "unix:" + path, "sim:hid", "--policy-dir", dir.path()});
+  EXPECT_EQ(broker.status, 1) << broker.output;
+  EXPECT_NE(broker.output.find(line), std::string::npos) << broker.output;
+  EXPECT_NE(broker.output.find("refusing to start"), std::string::npos) << broker.output;
+  EXPECT_FALSE(std::filesystem::exists(path)) << "nothing was listened on";
+}
+
+TEST(HostPolicy, CheckPolicyOkAndMissingDirectories) {
+  PolicyDir dir;
+  dir.write("hid.toml", simHidPolicy("\"unix\""));
+  const auto ok = runHost({"check-policy", "--policy-dir", dir.path()});
+  EXPECT_EQ(ok.status, 0) << ok.output;
+  EXPECT_NE(ok.output.find("policy OK: " + dir.path() + ": 1 file (1 allow, 0 deny)"),
+            std::string::npos)
+      << ok.output;
+  const auto missing = runHost({"check-policy", "--policy-dir", dir.path() + "/absent"});
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_NE(missing.output.find("cannot read the policy directory"), std::string::npos)
+      << missing.output;
+  const auto broker = runHost({"listen", "unix:" + socketPath("usbip-host-nodir"), "sim:hid",
+                               "--policy-dir", dir.path() + "/absent"});
+  EXPECT_EQ(broker.status, 1) << broker.output;
+  EXPECT_NE(broker.output.find("cannot read the policy directory"), std::string::npos)
+      << broker.output;
+}
+
+TEST(HostPolicy, ADenyingFileBeatsTheCommandLine) {
+  PolicyDir dir;
+  dir.write("never.toml", "deny = true\n[match]\nvid_pid = \"1209:0001\"\n");
+  const auto broker = runHost(
+      {"listen", "unix:" + socketPath("usbip-host-deny"), "sim:hid", "--policy-dir", dir.path()});
+  EXPECT_EQ(broker.status, 2);
+  EXPECT_NE(broker.output.find("device 0-1 denied: " + dir.path() + "/never.toml"),
+            std::string::npos)
+      << broker.output;
+}
+
+// A client outside export.allowed_peers gets no worker: the connection is closed unanswered.
+TEST(HostPolicy, PeerOutsideAllowedPeersIsClosedUnanswered) {
+  for (const bool allowed : {false, true}) {
+    PolicyDir dir;
+    dir.write("hid.toml", simHidPolicy(allowed ? "\"unix\"" : "\"vsock:3\""));
+    const auto path = socketPath("usbip-host-peers");
+    HostProcess host(
+        {"listen", "unix:" + path, "sim:hid", "--policy-dir", dir.path(), "--log-level", "off"});
+    auto fd = dial(path);
+    send(fd, proto::OpReqDevlist{});
+    const auto reply = readToEnd(fd);
+    if (allowed) {
+      EXPECT_EQ(be32(reply, kHeader), 1u) << "one device listed";
+    } else {
+      EXPECT_TRUE(reply.empty()) << "answered a peer the policy does not admit";
+    }
+    EXPECT_EQ(host.stop(), 0);
+  }
+}
+
+TEST(HostPolicy, ExportNameNeedsAPolicyFile) {
+  PolicyDir dir;
+  const auto missing = runHost({"export", "keyboard", "--policy-dir", dir.path()});
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_NE(missing.output.find("no policy file keyboard.toml in " + dir.path()), std::string::npos)
+      << missing.output;
+  dir.write("never.toml", "deny = true\n[match]\nbusid = \"1-2\"\n");
+  const auto denied = runHost({"export", "1-2", "--policy-dir", dir.path()});
+  EXPECT_EQ(denied.status, 2);
+  EXPECT_NE(denied.output.find("never.toml says deny = true"), std::string::npos) << denied.output;
 }
 
 }  // namespace

@@ -33,6 +33,10 @@ int main(int argc, char** argv) {
         return runConnect(invocation);
       case Command::kList:
         return runList(invocation);
+      case Command::kExport:
+        return runExport(invocation);
+      case Command::kCheckPolicy:
+        return runCheckPolicy(invocation);
       case Command::kNone:
         break;
     }

@@ -13,4 +13,16 @@ ExportCandidate simulatedCandidate(std::string_view name) {
   return {device->description().exported, false};
 }
 
+ExportConfig simulatedOnly(std::initializer_list<const char*> names) {
+  ExportConfig config;
+  for (const char* name : names) {
+    config.simulated.push_back(SimulatedDevice{name, simulatedCandidate(name)});
+    config.commandLine.push_back(
+        namedForListen(config.simulated.back().candidate.exported.device.busid));
+  }
+  config.serves = [](const policy::DevicePolicy&, const policy::DeviceAttributes&) { return true; };
+  config.enumerate = [] { return std::vector<UsbDevice>(); };
+  return config;
+}
+
 }  // namespace usbip

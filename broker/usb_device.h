@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "broker/export_policy.h"
+#include "policy/device_attributes.h"
 #include "protocol/messages.h"
 
 namespace usbip {
@@ -25,6 +26,9 @@ struct UsbDevice {
   std::string manufacturer;
   std::string product;
   std::vector<UsbInterface> interfaces;  // of the active configuration
+  // What the policy matches and guards against: port path, serial, every configuration's
+  // interfaces.
+  policy::DeviceAttributes attributes;
 
   const std::string& busid() const { return candidate.exported.device.busid; }
 };

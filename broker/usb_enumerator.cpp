@@ -1,7 +1,9 @@
 // Reads the host's USB devices from udev (subsystem usb): devices with devtype usb_device, and
 // their interfaces (devtype usb_interface) of the active configuration.
+#include <fcntl.h>
 #include <libudev.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -11,8 +13,10 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "broker/descriptor_interfaces.h"
 #include "broker/usb_device.h"
 #include "common/syscall.h"
+#include "common/unique_fd.h"
 
 namespace usbip {
 namespace {
@@ -111,6 +115,39 @@ std::vector<UsbInterface> interfacesOf(udev* context, udev_device* device,
   return interfaces;
 }
 
+// sysfs "descriptors" is binary (NUL bytes), so it is read directly rather than through udev's
+// string attributes. Empty when it cannot be read (the device went away meanwhile).
+std::vector<uint8_t> rawDescriptors(udev_device* device) {
+  const std::string path = std::string(udev_device_get_syspath(device)) + "/descriptors";
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  UniqueFd owned(fd);
+  std::vector<uint8_t> raw;
+  uint8_t buffer[4096];
+  for (;;) {
+    const ssize_t n = ::read(owned.get(), buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    raw.insert(raw.end(), buffer, buffer + n);
+  }
+  return raw;
+}
+
+policy::DeviceAttributes attributesOf(udev_device* device, const UsbDevice& d) {
+  policy::DeviceAttributes a = attributesOf(d.candidate);
+  if (const char* path = udev_device_get_property_value(device, "ID_PATH")) a.portPath = path;
+  a.serial = std::string(trimmed(attribute(device, "serial")));
+  auto all = interfacesInDescriptors(rawDescriptors(device));
+  if (!all.empty()) {
+    a.interfaces = std::move(all);
+  } else {
+    // Without the raw descriptors, the active configuration's interfaces with their numbers.
+    for (size_t i = 0; i < a.interfaces.size() && i < d.interfaces.size(); ++i)
+      a.interfaces[i].number = d.interfaces[i].number;
+  }
+  return a;
+}
+
 UsbDevice readDevice(udev* context, udev_device* device) {
   UsbDevice d;
   auto& r = d.candidate.exported.device;
@@ -140,6 +177,7 @@ UsbDevice readDevice(udev* context, udev_device* device) {
     std::snprintf(fallback, sizeof fallback, "/dev/bus/usb/%03u/%03u", r.busnum, r.devnum);
     d.devnode = fallback;
   }
+  d.attributes = attributesOf(device, d);
   return d;
 }
 

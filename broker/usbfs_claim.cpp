@@ -35,22 +35,26 @@ void checkIdentity(const UniqueFd& fd, const UsbDevice& device) {
 
 }  // namespace
 
-UsbfsClaim::UsbfsClaim(const UsbDevice& device)
+UsbfsClaim::UsbfsClaim(const UsbDevice& device, uint32_t claimableMask)
     : busid_(device.busid()),
       brokerFd_(openNode(device.devnode)),
       workerFd_(openNode(device.devnode)) {
   checkIdentity(workerFd_, device);
   try {
-    claimAll(device);
+    claim(device, claimableMask);
   } catch (...) {
     reattach();
     throw;
   }
 }
 
-void UsbfsClaim::claimAll(const UsbDevice& device) {
-  uint32_t allowedMask = 0;
+void UsbfsClaim::claim(const UsbDevice& device, uint32_t claimableMask) {
   for (const auto& intf : device.interfaces) {
+    if (intf.number >= 32 || (claimableMask & (1u << intf.number)) == 0) {
+      spdlog::info("{}: interface {} is not claimable under the policy; it stays with '{}'", busid_,
+                   intf.number, intf.driver.empty() ? "no driver" : intf.driver);
+      continue;
+    }
     usbdevfs_disconnect_claim request{};
     request.interface = intf.number;
     // Detach whatever kernel driver has it, but never take it from another usbfs program.
@@ -60,11 +64,10 @@ void UsbfsClaim::claimAll(const UsbDevice& device) {
                  "detach and claim interface " + std::to_string(intf.number) + " of " + busid_ +
                      (intf.driver.empty() ? "" : " (driver " + intf.driver + ")"));
     interfaces_.push_back(intf.number);
-    if (intf.number < 32) allowedMask |= 1u << intf.number;
     spdlog::debug("{}: interface {} detached from '{}' and claimed", busid_, intf.number,
                   intf.driver);
   }
-  checkSyscall(::ioctl(workerFd_.get(), USBDEVFS_DROP_PRIVILEGES, &allowedMask),
+  checkSyscall(::ioctl(workerFd_.get(), USBDEVFS_DROP_PRIVILEGES, &claimableMask),
                "drop usbfs privileges of the worker's descriptor for " + busid_);
 }
 

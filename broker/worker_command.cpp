@@ -17,11 +17,11 @@ WorkerCommand workerCommandFor(const Invocation& invocation) {
 }
 
 std::string describeExports(const ExportRegistry& registry) {
-  const auto offered = registry.offered();
-  if (offered.empty()) return "no device";
+  const auto offered = registry.exportable();
+  if (offered.empty()) return "no device yet";
   std::string text;
-  for (const auto& c : offered) {
-    const auto& r = c.exported.device;
+  for (const auto& d : offered) {
+    const auto& r = d.candidate.exported.device;
     if (!text.empty()) text += ", ";
     text += fmt::format("{} ({:04x}:{:04x})", r.busid, r.idVendor, r.idProduct);
   }

@@ -19,6 +19,7 @@ WorkerSession::WorkerSession(ExportRegistry& registry, AcceptedConnection client
                              kj::Own<kj::PromiseFulfiller<void>> violation)
     : registry_(registry),
       client_(std::move(client)),
+      peer_(client_.peer),
       reverseBusid_(std::move(reverseBusid)),
       context_(std::move(context)),
       lease_(lease),
@@ -44,12 +45,10 @@ kj::Promise<void> WorkerSession::clientConnection(ClientConnectionContext contex
 kj::Promise<void> WorkerSession::listDevices(ListDevicesContext context) {
   require(state_ == State::kConnected && !listed_, "listDevices");
   listed_ = true;
-  const auto offered = registry_.offered();
-  auto results = context.getResults();
-  auto devices = results.initDevices(static_cast<unsigned>(offered.size()));
+  const auto offered = registry_.offeredTo(peer_);
+  auto devices = context.getResults().initDevices(static_cast<unsigned>(offered.size()));
   for (unsigned i = 0; i < offered.size(); ++i)
     ipc::toCapnp(offered[i], devices[i]);
-  ipc::toCapnp(registry_.policy(), results.initPolicy());
   spdlog::debug("{}: listed {} device(s)", context_, offered.size());
   return kj::READY_NOW;
 }
@@ -64,7 +63,7 @@ kj::Promise<void> WorkerSession::importDevice(ImportDeviceContext context) {
     spdlog::warn("{}: refused import: bus ID of {} bytes", context_, requested.size());
     return kj::READY_NOW;
   }
-  auto outcome = registry_.acquire(std::string_view(requested.cStr(), requested.size()));
+  auto outcome = registry_.acquire(std::string_view(requested.cStr(), requested.size()), peer_);
   if (auto* refusal = std::get_if<Refusal>(&outcome)) {
     spdlog::warn("{}: refused import: {}", context_, refusal->reason);
     result.setRefused(refusal->reason);
@@ -73,12 +72,14 @@ kj::Promise<void> WorkerSession::importDevice(ImportDeviceContext context) {
   auto& lease = lease_.emplace(std::move(std::get<Lease>(outcome)));
   auto device = result.initDevice();
   ipc::toCapnp(lease.candidate().exported, device.initExported());
+  ipc::toCapnp(lease.policy().limits, device.initLimits());
   if (const auto* sim = std::get_if<SimulatedDevice>(&lease.source())) {
     device.setSimulated(sim->name);
   } else {
     device.setUsbfs(kj::heap<ipc::FdHandleServer>(lease.takeWorkerFd()));
   }
-  spdlog::info("{}: imports {}", context_, lease.candidate().exported.device.busid);
+  spdlog::info("{}: imports {} under {}", context_, lease.candidate().exported.device.busid,
+               lease.policy().origin);
   return kj::READY_NOW;
 }
 

@@ -48,6 +48,7 @@ class WorkerSession final : public ipc::Broker::Server {
 
   ExportRegistry& registry_;
   AcceptedConnection client_;
+  const std::string peer_;  // as the broker accepted (or dialled) it: what the policy checks
   std::string reverseBusid_;
   std::string context_;
   std::optional<Lease>& lease_;

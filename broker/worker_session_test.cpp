@@ -11,6 +11,7 @@
 
 #include "broker/simulated_exports.h"
 #include "common/syscall.h"
+#include "ipc/convert.h"
 #include "ipc/fd_handle.h"
 #include "ipc/send_only_fd_stream.h"
 
@@ -26,7 +27,7 @@ std::pair<UniqueFd, UniqueFd> socketPair() {
 // The broker's side of one session, on its own thread as in usbip-host.
 class BrokerSide {
  public:
-  BrokerSide() : registry_({SimulatedDevice{"hid", simulatedCandidate("hid")}}) {
+  BrokerSide() : registry_(simulatedOnly({"hid"})) {
     auto [brokerEnd, workerEnd] = socketPair();
     auto [clientEnd, peerEnd] = socketPair();
     workerEnd_ = std::move(workerEnd);
@@ -55,7 +56,7 @@ class BrokerSide {
     auto violation = kj::newPromiseAndFulfiller<void>();
     auto rpc = capnp::makeRpcServer(
         network,
-        kj::heap<WorkerSession>(registry_, AcceptedConnection{std::move(clientEnd), "test"}, "",
+        kj::heap<WorkerSession>(registry_, AcceptedConnection{std::move(clientEnd), "unix"}, "",
                                 "test session", lease_, std::move(violation.fulfiller)));
     network.onDisconnect()
         .exclusiveJoin(violation.promise.then([this] { violated_ = true; }))
@@ -84,7 +85,25 @@ class WorkerSide {
     auto response = broker_.clientConnectionRequest().send().wait(io_.waitScope);
     ipc::takeFd(response.getSocket(), io_.waitScope, "the client socket");
   }
-  void listDevices() { broker_.listDevicesRequest().send().wait(io_.waitScope); }
+  // The bus IDs listed, each with the origin of its policy.
+  std::vector<std::string> listDevices() {
+    auto response = broker_.listDevicesRequest().send().wait(io_.waitScope);
+    std::vector<std::string> listed;
+    for (const auto d : response.getDevices()) {
+      const auto offered = ipc::fromCapnp(d);
+      listed.push_back(offered.busid() + " " + offered.policy.origin);
+    }
+    return listed;
+  }
+  // The limits handed over with an import, or nothing when refused.
+  std::optional<policy::UrbLimits> importLimits(const std::string& busid) {
+    auto request = broker_.importDeviceRequest();
+    request.setBusid(busid);
+    auto response = request.send().wait(io_.waitScope);
+    auto result = response.getResult();
+    if (result.isRefused()) return std::nullopt;
+    return ipc::fromCapnp(result.getDevice().getLimits());
+  }
   // "refused: why", "simulated: NAME" or "usbfs".
   std::string importDevice(const std::string& busid) {
     auto request = broker_.importDeviceRequest();
@@ -109,12 +128,25 @@ TEST(WorkerSession, RequestsInOrderAreAnswered) {
   {
     WorkerSide worker(broker.takeWorkerEnd());
     worker.clientConnection();
-    worker.listDevices();
+    EXPECT_EQ(worker.listDevices(), std::vector<std::string>{"0-1 command line"});
     EXPECT_EQ(worker.importDevice("0-1"), "simulated: hid");
   }
   broker.join();
   EXPECT_FALSE(broker.violated());
   EXPECT_TRUE(broker.leased()) << "the import is held until the worker has exited";
+}
+
+TEST(WorkerSession, ImportCarriesThePolicysLimits) {
+  BrokerSide broker;
+  {
+    WorkerSide worker(broker.takeWorkerEnd());
+    worker.clientConnection();
+    const auto limits = worker.importLimits("0-1");
+    ASSERT_TRUE(limits.has_value());
+    EXPECT_EQ(*limits, policy::UrbLimits{}) << "a named device has the default limits";
+  }
+  broker.join();
+  EXPECT_FALSE(broker.violated());
 }
 
 // A refusal is an answer, not a violation.

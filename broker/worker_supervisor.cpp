@@ -70,14 +70,17 @@ WorkerSupervisor::~WorkerSupervisor() {
   stopAll();
 }
 
-void WorkerSupervisor::start(AcceptedConnection client) {
+void WorkerSupervisor::start(AcceptedConnection client, std::optional<std::string> reverseBusid) {
   std::lock_guard lock(mutex_);
   auto& session = sessions_.emplace_back();
   session.thread = std::thread(
-      [this, &session, c = std::move(client)]() mutable { run(session, std::move(c)); });
+      [this, &session, c = std::move(client), r = reverseBusid.value_or(reverseBusid_)]() mutable {
+        run(session, std::move(c), r);
+      });
 }
 
-void WorkerSupervisor::run(Session& session, AcceptedConnection client) {
+void WorkerSupervisor::run(Session& session, AcceptedConnection client,
+                           const std::string& reverseBusid) {
   std::string context = "client " + client.peer;
   try {
     int pair[2];
@@ -98,7 +101,7 @@ void WorkerSupervisor::run(Session& session, AcceptedConnection client) {
 
     std::optional<Lease> lease;  // outlives the IPC session: released only after the exit
     serveWorker(registry_, std::move(brokerEnd), std::move(logReadEnd), pid, std::move(client),
-                reverseBusid_, context, lease);
+                reverseBusid, context, lease);
     waitForExit(pid);
     {
       std::lock_guard lock(mutex_);

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <list>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include "broker/export_registry.h"
@@ -25,8 +27,9 @@ class WorkerSupervisor {
   WorkerSupervisor& operator=(const WorkerSupervisor&) = delete;
   ~WorkerSupervisor();  // stopAll()
 
-  // Starts a worker for `client` and serves its IPC on a new thread.
-  void start(AcceptedConnection client);
+  // Starts a worker for `client` and serves its IPC on a new thread. `reverseBusid`, when given,
+  // replaces the one of the constructor for this session (a dial made once the device appeared).
+  void start(AcceptedConnection client, std::optional<std::string> reverseBusid = std::nullopt);
 
   // Readable whenever a session has ended; reapFinished() drains it.
   int sessionEndedFd() const { return sessionEnded_.get(); }
@@ -43,7 +46,7 @@ class WorkerSupervisor {
     bool finished = false;
   };
 
-  void run(Session& session, AcceptedConnection client);
+  void run(Session& session, AcceptedConnection client, const std::string& reverseBusid);
   void signalAll(int signal);
 
   ExportRegistry& registry_;

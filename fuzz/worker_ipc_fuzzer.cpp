@@ -29,14 +29,10 @@ namespace usbip::fuzz {
 namespace {
 
 constexpr size_t kSimulatedDevices = 3;
+constexpr const char* kPeer = "unix";  // the client connection's peer, as acceptConnection says
 
 ExportRegistry& registry() {
-  static ExportRegistry shared([] {
-    std::vector<ExportSource> sources;
-    for (const char* name : {"hid", "cdc", "uac"})
-      sources.push_back(SimulatedDevice{name, simulatedCandidate(name)});
-    return sources;
-  }());
+  static ExportRegistry shared(simulatedOnly({"hid", "cdc", "uac"}));
   return shared;
 }
 
@@ -60,10 +56,9 @@ SocketPair socketPair() {
 }
 
 bool offered(const std::string& busid) {
-  auto devices = registry().offered();
-  return std::any_of(devices.begin(), devices.end(), [&](const ExportCandidate& candidate) {
-    return candidate.exported.device.busid == busid;
-  });
+  auto devices = registry().offeredTo(kPeer);
+  return std::any_of(devices.begin(), devices.end(),
+                     [&](const OfferedDevice& device) { return device.busid() == busid; });
 }
 
 void serve(std::span<const uint8_t> data) {
@@ -91,7 +86,7 @@ void serve(std::span<const uint8_t> data) {
     auto violation = kj::newPromiseAndFulfiller<void>();
     auto rpc = capnp::makeRpcServer(
         network,
-        kj::heap<WorkerSession>(registry(), AcceptedConnection{std::move(client.first), "unix"},
+        kj::heap<WorkerSession>(registry(), AcceptedConnection{std::move(client.first), kPeer},
                                 std::string(), "fuzz", lease, std::move(violation.fulfiller)));
     try {
       network.onDisconnect().exclusiveJoin(std::move(violation.promise)).wait(io.waitScope);
@@ -103,11 +98,11 @@ void serve(std::span<const uint8_t> data) {
   if (lease) {
     std::string busid = lease->candidate().exported.device.busid;
     FUZZ_REQUIRE(!offered(busid));  // held: no second worker may import it
-    FUZZ_REQUIRE(registry().offered().size() == kSimulatedDevices - 1);
+    FUZZ_REQUIRE(registry().offeredTo(kPeer).size() == kSimulatedDevices - 1);
     lease.reset();
     FUZZ_REQUIRE(offered(busid));
   }
-  FUZZ_REQUIRE(registry().offered().size() == kSimulatedDevices);
+  FUZZ_REQUIRE(registry().offeredTo(kPeer).size() == kSimulatedDevices);
 }
 
 }  // namespace

@@ -5,7 +5,8 @@
 # socketpair made for one client connection; usbip-worker (unprivileged, confined, parses every
 # byte the remote client sends) is the only caller. The worker is trusted no more than the client
 # it talks to: a worker may have been taken over by that client. So the broker re-checks every
-# request with the same function the worker used to pre-check it (broker/export_policy.h),
+# request with the same function the worker used to pre-check it (decideImport in
+# broker/export_policy.h, which asks policy::mayImport),
 # accepts each method only in the session state where it belongs and only once, and treats
 # anything else as fatal for the session (the worker is killed).
 #
@@ -63,10 +64,54 @@ struct ExportCandidate {
   behindVhci @1 :Bool;
 }
 
-# Rule E2: which bus IDs may be exported. Today the devices named on the command line; policy
-# files will add to this struct.
-struct ExportPolicy {
-  allowedBusids @0 :List(Text);
+# policy/device_attributes.h: what the policy matches and guards against. Interfaces are those
+# of every configuration and alternate setting.
+struct InterfaceInfo {
+  number @0 :UInt8;
+  interfaceClass @1 :UInt8;
+  subclass @2 :UInt8;
+  protocol @3 :UInt8;
+}
+
+struct DeviceAttributes {
+  busid @0 :Text;
+  portPath @1 :Text;
+  vid @2 :UInt16;
+  pid @3 :UInt16;
+  serial @4 :Text;
+  deviceClass @5 :UInt8;
+  interfaces @6 :List(InterfaceInfo);
+  attachedThroughVhci @7 :Bool;
+}
+
+# policy/device_policy.h: the rule that governs one device (a policy file, the command line, or
+# "nothing allows it"). Absent [match] fields are empty texts with their has* flag false.
+struct DevicePolicy {
+  name @0 :Text;
+  origin @1 :Text;
+  file @2 :Text;
+  matchLine @3 :UInt32;
+  hasBusid @4 :Bool;
+  busid @5 :Text;
+  hasPortPath @6 :Bool;
+  portPath @7 :Text;
+  hasVidPid @8 :Bool;
+  vid @9 :UInt16;
+  pid @10 :UInt16;
+  hasSerial @11 :Bool;
+  serial @12 :Text;
+  deny @13 :Bool;
+  connectMode @14 :Bool;       # export.mode = "connect"; else "listen"
+  address @15 :Text;           # export.address, empty when none
+  allowedPeers @16 :List(Text);  # canonical PeerRule forms: "10.0.0.0/8", "vsock:3", "any"
+  limits @17 :UrbLimits;
+}
+
+# One device the broker offers to this worker's client, with everything decideImport() reads.
+struct OfferedDevice {
+  candidate @0 :ExportCandidate;
+  attributes @1 :DeviceAttributes;
+  policy @2 :DevicePolicy;
 }
 
 # A capability whose content is the file descriptor it carries (Capability::Server::getFd). The
@@ -130,14 +175,20 @@ interface Broker {
   # the broker dialled the client (usbip-host connect): the one device this connection exports,
   # which an OP_REQ_IMPORT with an empty busid means (docs/protocol.md, "Reverse handshake").
 
-  listDevices @1 () -> (devices :List(ExportCandidate), policy :ExportPolicy);
+  listDevices @1 () -> (devices :List(OfferedDevice));
   # Called by: the worker, after clientConnection, at most once, for OP_REQ_DEVLIST or to
-  # pre-check an OP_REQ_IMPORT.
-  # Trust: none needed; it reveals only what OP_REP_DEVLIST shows to any client anyway.
+  # pre-check an OP_REQ_IMPORT with decideImport().
+  # Trust: none needed. The broker lists only the devices this connection's client may import
+  # now (policy::mayImport with the peer the broker accepted, not one the worker names) and that
+  # no other worker holds. Beyond OP_REP_DEVLIST's records it reveals the policy of those
+  # devices, which a worker needs to pre-check and grants nothing: the broker decides again.
 
   importDevice @2 (busid :Text) -> (result :ImportResult);
   # Called by: the worker, after clientConnection, at most once, for OP_REQ_IMPORT.
   # Trust: none. `busid` comes straight from the network client. The broker re-checks it with
-  # the worker's pre-check function and against its own state (not imported by another worker)
-  # before it opens anything; a refusal is an answer, never a crash.
+  # the worker's pre-check function, decideImport(), on its own table (devices present now, the
+  # policy it loaded, the peer it accepted) and against its own state (not imported by another
+  # worker), looks the device up again and decides once more on what is there, before it opens
+  # anything; a refusal is an answer, never a crash. `limits` of the answer come from the policy
+  # the broker used, never from the worker.
 }

@@ -3,6 +3,9 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/address.h"
+#include "policy/peer_rule.h"
+
 namespace usbip::ipc {
 namespace {
 
@@ -28,6 +31,12 @@ proto::Speed speedFromCapnp(Speed speed) {
 // distinct (bmRequestType, bRequest) pairs.
 constexpr unsigned kMaxByteList = 256;
 constexpr unsigned kMaxControlRequests = 65536;
+// Interface descriptors of all configurations and alternate settings: 32 configurations of 256
+// interfaces would be absurd already. Peers: far more than any administrator lists.
+constexpr unsigned kMaxInterfaceDescriptors = 8192;
+constexpr unsigned kMaxPeers = 4096;
+constexpr size_t kMaxBusid = 31;   // the wire's busid field, less its NUL
+constexpr size_t kMaxText = 4096;  // names, origins, paths, serials, addresses
 
 template <typename List>
 void checkListSize(const List& list, unsigned max, const char* field) {
@@ -123,20 +132,6 @@ usbip::ExportCandidate fromCapnp(ipc::ExportCandidate::Reader from) {
   return {fromCapnp(from.getExported()), from.getBehindVhci()};
 }
 
-void toCapnp(const usbip::ExportPolicy& from, ipc::ExportPolicy::Builder to) {
-  auto busids = to.initAllowedBusids(static_cast<unsigned>(from.allowedBusids.size()));
-  for (unsigned i = 0; i < from.allowedBusids.size(); ++i)
-    busids.set(i, from.allowedBusids[i]);
-}
-
-usbip::ExportPolicy fromCapnp(ipc::ExportPolicy::Reader from) {
-  usbip::ExportPolicy to;
-  for (const auto busid : from.getAllowedBusids()) {
-    to.allowedBusids.push_back(boundedText(busid, 31, "allowedBusids"));
-  }
-  return to;
-}
-
 void toCapnp(const policy::UrbLimits& from, ipc::UrbLimits::Builder to) {
   checkListSize(from.extraControlRequests, kMaxControlRequests, "extraControlRequests");
   checkListSize(from.interfaceNumbers, kMaxByteList, "interfaceNumbers");
@@ -178,6 +173,108 @@ policy::UrbLimits fromCapnp(ipc::UrbLimits::Reader from) {
   to.hidOnly = from.getHidOnly();
   to.readOnly = from.getReadOnly();
   return to;
+}
+
+void toCapnp(const policy::DeviceAttributes& from, ipc::DeviceAttributes::Builder to) {
+  checkListSize(from.interfaces, kMaxInterfaceDescriptors, "interfaces");
+  to.setBusid(from.busid);
+  to.setPortPath(from.portPath);
+  to.setVid(from.vid);
+  to.setPid(from.pid);
+  to.setSerial(from.serial);
+  to.setDeviceClass(from.deviceClass);
+  auto interfaces = to.initInterfaces(static_cast<unsigned>(from.interfaces.size()));
+  for (unsigned i = 0; i < from.interfaces.size(); ++i) {
+    const auto& intf = from.interfaces[i];
+    interfaces[i].setNumber(intf.number);
+    interfaces[i].setInterfaceClass(intf.interfaceClass);
+    interfaces[i].setSubclass(intf.subclass);
+    interfaces[i].setProtocol(intf.protocol);
+  }
+  to.setAttachedThroughVhci(from.attachedThroughVhci);
+}
+
+policy::DeviceAttributes fromCapnp(ipc::DeviceAttributes::Reader from) {
+  policy::DeviceAttributes to;
+  to.busid = boundedText(from.getBusid(), kMaxBusid, "attributes.busid");
+  to.portPath = boundedText(from.getPortPath(), kMaxText, "attributes.portPath");
+  to.vid = from.getVid();
+  to.pid = from.getPid();
+  to.serial = boundedText(from.getSerial(), kMaxText, "attributes.serial");
+  to.deviceClass = from.getDeviceClass();
+  const auto interfaces = from.getInterfaces();
+  checkListSize(interfaces, kMaxInterfaceDescriptors, "attributes.interfaces");
+  for (const auto i : interfaces) {
+    to.interfaces.push_back(
+        {i.getNumber(), i.getInterfaceClass(), i.getSubclass(), i.getProtocol()});
+  }
+  to.attachedThroughVhci = from.getAttachedThroughVhci();
+  return to;
+}
+
+void toCapnp(const policy::DevicePolicy& from, ipc::DevicePolicy::Builder to) {
+  checkListSize(from.exportRule.allowedPeers, kMaxPeers, "allowedPeers");
+  to.setName(from.name);
+  to.setOrigin(from.origin);
+  to.setFile(from.file);
+  to.setMatchLine(from.matchLine);
+  const auto& m = from.match;
+  to.setHasBusid(m.busid.has_value());
+  to.setBusid(m.busid.value_or(""));
+  to.setHasPortPath(m.portPath.has_value());
+  to.setPortPath(m.portPath.value_or(""));
+  to.setHasVidPid(m.vidPid.has_value());
+  to.setVid(m.vidPid ? m.vidPid->vid : 0);
+  to.setPid(m.vidPid ? m.vidPid->pid : 0);
+  to.setHasSerial(m.serial.has_value());
+  to.setSerial(m.serial.value_or(""));
+  to.setDeny(from.deny);
+  to.setConnectMode(from.exportRule.mode == policy::ExportRule::Mode::kConnect);
+  to.setAddress(from.exportRule.address ? from.exportRule.address->toString() : "");
+  const auto& peers = from.exportRule.allowedPeers;
+  auto list = to.initAllowedPeers(static_cast<unsigned>(peers.size()));
+  for (unsigned i = 0; i < peers.size(); ++i)
+    list.set(i, peers[i].toString());
+  toCapnp(from.limits, to.initLimits());
+}
+
+policy::DevicePolicy fromCapnp(ipc::DevicePolicy::Reader from) {
+  policy::DevicePolicy to;
+  to.name = boundedText(from.getName(), kMaxText, "policy.name");
+  to.origin = boundedText(from.getOrigin(), kMaxText, "policy.origin");
+  to.file = boundedText(from.getFile(), kMaxText, "policy.file");
+  to.matchLine = from.getMatchLine();
+  if (from.getHasBusid()) to.match.busid = boundedText(from.getBusid(), kMaxBusid, "match.busid");
+  if (from.getHasPortPath()) {
+    to.match.portPath = boundedText(from.getPortPath(), kMaxText, "match.portPath");
+  }
+  if (from.getHasVidPid()) to.match.vidPid = policy::VidPid{from.getVid(), from.getPid()};
+  if (from.getHasSerial())
+    to.match.serial = boundedText(from.getSerial(), kMaxText, "match.serial");
+  to.deny = from.getDeny();
+  to.exportRule.mode = from.getConnectMode() ? policy::ExportRule::Mode::kConnect
+                                             : policy::ExportRule::Mode::kListen;
+  const auto address = boundedText(from.getAddress(), kMaxText, "policy.address");
+  if (!address.empty()) to.exportRule.address = parseAddress(address);
+  const auto peers = from.getAllowedPeers();
+  checkListSize(peers, kMaxPeers, "allowedPeers");
+  for (const auto peer : peers) {
+    to.exportRule.allowedPeers.push_back(
+        policy::parsePeerRule(boundedText(peer, kMaxText, "allowedPeers")));
+  }
+  to.limits = fromCapnp(from.getLimits());
+  return to;
+}
+
+void toCapnp(const usbip::OfferedDevice& from, ipc::OfferedDevice::Builder to) {
+  toCapnp(from.candidate, to.initCandidate());
+  toCapnp(from.attributes, to.initAttributes());
+  toCapnp(from.policy, to.initPolicy());
+}
+
+usbip::OfferedDevice fromCapnp(ipc::OfferedDevice::Reader from) {
+  return {fromCapnp(from.getCandidate()), fromCapnp(from.getAttributes()),
+          fromCapnp(from.getPolicy())};
 }
 
 }  // namespace usbip::ipc

@@ -35,11 +35,58 @@ TEST(IpcConvert, CandidateRoundTrip) {
   EXPECT_EQ(fromCapnp(message.getRoot<ipc::ExportCandidate>().asReader()), original);
 }
 
-TEST(IpcConvert, PolicyRoundTrip) {
+usbip::OfferedDevice sampleOffered() {
+  usbip::OfferedDevice d;
+  d.candidate = sampleCandidate();
+  d.attributes.busid = "1-2";
+  d.attributes.portPath = "pci-0000:00:14.0-usb-0:2";
+  d.attributes.vid = 0x0525;
+  d.attributes.pid = 0xa4a0;
+  d.attributes.serial = "A50285BI";
+  d.attributes.deviceClass = 0xff;
+  d.attributes.interfaces = {{0, 0xff, 0, 0}, {1, 0x08, 0x06, 0x50}, {1, 0x03, 1, 1}};
+  d.attributes.attachedThroughVhci = true;
+  auto& p = d.policy;
+  p.name = "stick";
+  p.origin = "devices.d/stick.toml";
+  p.file = "devices.d/stick.toml";
+  p.matchLine = 3;
+  p.match.busid = "1-2";
+  p.match.vidPid = policy::VidPid{0x0525, 0xa4a0};
+  p.exportRule.address = parseAddress("tcp:[::]:3240");
+  p.exportRule.allowedPeers = {policy::parsePeerRule("10.0.0.0/8"),
+                               policy::parsePeerRule("fd00::/8"), policy::parsePeerRule("vsock:3"),
+                               policy::parsePeerRule("unix"), policy::parsePeerRule("any")};
+  p.limits.maxTransferSize = 65536;
+  p.limits.readOnly = true;
+  return d;
+}
+
+TEST(IpcConvert, OfferedDeviceRoundTrip) {
   capnp::MallocMessageBuilder message;
-  const usbip::ExportPolicy original{{"1-2", "3-1.4"}};
-  toCapnp(original, message.initRoot<ipc::ExportPolicy>());
-  EXPECT_EQ(fromCapnp(message.getRoot<ipc::ExportPolicy>().asReader()), original);
+  const auto original = sampleOffered();
+  toCapnp(original, message.initRoot<ipc::OfferedDevice>());
+  EXPECT_EQ(fromCapnp(message.getRoot<ipc::OfferedDevice>().asReader()), original);
+
+  auto connect = sampleOffered();
+  connect.policy.match = {};
+  connect.policy.match.serial = "";
+  connect.policy.match.portPath = "pci-0000:00:14.0-usb-0:2";
+  connect.policy.deny = true;
+  connect.policy.exportRule = {
+      policy::ExportRule::Mode::kConnect, parseAddress("vsock:2:3240"), {}};
+  capnp::MallocMessageBuilder second;
+  toCapnp(connect, second.initRoot<ipc::OfferedDevice>());
+  EXPECT_EQ(fromCapnp(second.getRoot<ipc::OfferedDevice>().asReader()), connect)
+      << "absent and empty match fields stay apart";
+}
+
+TEST(IpcConvert, RejectsAMalformedPeerRule) {
+  capnp::MallocMessageBuilder message;
+  auto builder = message.initRoot<ipc::DevicePolicy>();
+  toCapnp(sampleOffered().policy, builder);
+  builder.getAllowedPeers().set(0, "10.0.0.1/8");
+  EXPECT_THROW(fromCapnp(builder.asReader()), std::invalid_argument);
 }
 
 TEST(IpcConvert, RejectsBusidTooLongForTheWire) {

@@ -15,9 +15,15 @@ std::string plural(size_t count, const std::string& word) {
 
 }  // namespace
 
-int runCheckPolicy(const std::filesystem::path& dir, std::ostream& out, std::ostream& err) {
+void printPolicyErrors(const PolicyError& error, std::ostream& err) {
+  for (const auto& diagnostic : error.diagnostics())
+    err << diagnostic.toString() << '\n';
+}
+
+int runCheckPolicy(const std::filesystem::path& dir, std::ostream& out, std::ostream& err,
+                   PolicySet::IfMissing ifMissing) {
   try {
-    const auto set = PolicySet::load(dir);
+    const auto set = PolicySet::load(dir, ifMissing);
     const auto& policies = set.policies();
     if (policies.empty()) {
       out << "policy OK: " << dir.string()
@@ -30,8 +36,7 @@ int runCheckPolicy(const std::filesystem::path& dir, std::ostream& out, std::ost
         << policies.size() - denying << " allow, " << denying << " deny)\n";
     return 0;
   } catch (const PolicyError& e) {
-    for (const auto& diagnostic : e.diagnostics())
-      err << diagnostic.toString() << '\n';
+    printPolicyErrors(e, err);
     err << "check-policy: " << plural(e.diagnostics().size(), "error") << " in " << dir.string()
         << '\n';
   } catch (const std::filesystem::filesystem_error& e) {

@@ -38,6 +38,8 @@ struct DeviceAttributes {
   std::vector<InterfaceInfo> interfaces;
   bool attachedThroughVhci =
       false;  // rule E1: a device imported from elsewhere is never re-exported
+
+  bool operator==(const DeviceAttributes&) const = default;
 };
 
 }  // namespace usbip::policy

@@ -50,7 +50,6 @@ OfferedDevices BrokerClient::listDevices() {
   for (const auto device : response.getDevices()) {
     offered.devices.push_back(ipc::fromCapnp(device));
   }
-  offered.policy = ipc::fromCapnp(response.getPolicy());
   return offered;
 }
 

@@ -23,9 +23,9 @@ struct ClientConnection {
   std::string reverseBusid;  // non-empty in reverse mode: what an empty import busid means
 };
 
+// What the broker lists for this connection's client, with what decideImport() reads.
 struct OfferedDevices {
-  std::vector<ExportCandidate> devices;
-  ExportPolicy policy;
+  std::vector<OfferedDevice> devices;
 };
 
 struct ImportRefused {

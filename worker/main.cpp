@@ -88,7 +88,7 @@ void exitOnSigterm() {
 int answerDevlist(BrokerClient& broker, const UniqueFd& client, const std::string& context) {
   proto::OpRepDevlist reply;
   for (auto& candidate : broker.listDevices().devices) {
-    reply.devices.push_back(std::move(candidate.exported));
+    reply.devices.push_back(std::move(candidate.candidate.exported));
   }
   sendReply(client, reply);
   spdlog::info("{}: listed {} device(s)", context, reply.devices.size());
@@ -148,14 +148,15 @@ int serveDevice(UniqueFd client, std::vector<uint8_t> alreadyReceived, DeviceBac
 }
 
 int answerImport(BrokerClient& broker, UniqueFd client, proto::HandshakeDecoder& decoder,
-                 std::string busid, const std::string& reverseBusid, LibusbContext& libusb,
+                 std::string busid, const ClientConnection& connection, LibusbContext& libusb,
                  const std::string& context) {
+  const std::string& reverseBusid = connection.reverseBusid;
   // In reverse mode the client helper names no device: it means the one this connection exports.
   if (busid.empty() && !reverseBusid.empty()) busid = reverseBusid;
 
   // The pre-check: the same decision the broker will make again on its own table.
   const auto offered = broker.listDevices();
-  const auto decision = decideImport(busid, offered.devices, offered.policy);
+  const auto decision = decideImport(busid, connection.peer, offered.devices);
   ImportOutcome outcome = ImportRefused{decision.reason};
   if (decision.allowed) outcome = broker.importDevice(busid);
 
@@ -204,9 +205,9 @@ int run(const Options& options) {
   if (std::holds_alternative<proto::OpReqDevlist>(request)) {
     return answerDevlist(broker, connection.socket, context);
   }
-  return answerImport(broker, std::move(connection.socket), decoder,
-                      std::get<proto::OpReqImport>(request).busid, connection.reverseBusid, libusb,
-                      context);
+  auto socket = std::move(connection.socket);
+  return answerImport(broker, std::move(socket), decoder,
+                      std::get<proto::OpReqImport>(request).busid, connection, libusb, context);
 }
 
 }  // namespace
