@@ -71,6 +71,13 @@ std::vector<uint8_t> writeProtectedSense(size_t length) {
   return sense;
 }
 
+// The guard answers in the device's place.
+StorageVerdict answered(int32_t status, uint32_t actualLength, std::vector<uint8_t> data = {}) {
+  StorageVerdict verdict;
+  verdict.answer = StorageVerdict::Answer{status, actualLength, std::move(data)};
+  return verdict;
+}
+
 std::string describeCommand(const Cbw& cbw) {
   char text[96];
   std::snprintf(text, sizeof text, "SCSI command %#04x (LUN %u, %u bytes %s)", cbw.command[0],
@@ -113,7 +120,7 @@ StorageVerdict ReadOnlyStorageGuard::onTransfer(uint8_t endpointAddress,
       // The refused command's data: taken as a device that accepts and discards it would.
       transport.dataDone += length;
       if (transport.dataDone >= transport.dataLength) transport.stage = Stage::kOwnStatus;
-      return {StorageVerdict::Answer{0, length, {}}, std::nullopt, {}};
+      return answered(0, length);
     }
     if (transport.interface.bulkIn == endpointAddress) {
       return onDataOrStatus(transport, length, shortNotOk);
@@ -129,8 +136,10 @@ StorageVerdict ReadOnlyStorageGuard::onCommand(Transport& transport,
     // What a device does with an invalid CBW (section 6.6.1): stall. The client's usb-storage
     // answers that with reset recovery.
     transport = Transport{transport.interface};
-    return {StorageVerdict::Answer{-EPIPE, 0, {}}, std::nullopt,
-            "bulk OUT transfer of " + std::to_string(length) + " bytes that is not one valid CBW"};
+    StorageVerdict stalled = answered(-EPIPE, 0);
+    stalled.refusalKind = "read-only storage: a bulk OUT transfer that is not one valid CBW";
+    stalled.refusal = std::to_string(length) + " bytes";
+    return stalled;
   }
   const std::optional<uint8_t> senseDue = transport.senseDueLun;
   transport.senseDueLun.reset();
@@ -140,7 +149,7 @@ StorageVerdict ReadOnlyStorageGuard::onCommand(Transport& transport,
   transport.writeProtectOffset.reset();
   transport.ownData.clear();
   transport.ownStatus = 0;
-  const StorageVerdict taken{StorageVerdict::Answer{0, length, {}}, std::nullopt, {}};
+  const StorageVerdict taken = answered(0, length);
 
   const uint8_t opcode = cbw->command[0];
   if (senseDue == cbw->lun && opcode == kRequestSense && cbw->in) {
@@ -173,7 +182,8 @@ StorageVerdict ReadOnlyStorageGuard::onCommand(Transport& transport,
     transport.stage = cbw->in ? Stage::kOwnDataIn : Stage::kDiscardOut;
   }
   StorageVerdict refused = taken;
-  refused.refusal = describeCommand(*cbw) + " refused on a read-only export";
+  refused.refusalKind = "read-only storage: a SCSI command that is not a read or a query";
+  refused.refusal = describeCommand(*cbw);
   return refused;
 }
 
@@ -199,10 +209,7 @@ StorageVerdict ReadOnlyStorageGuard::onDataOrStatus(Transport& transport, uint32
       transport.stage = Stage::kOwnStatus;
       const bool isShort = data.size() < length;
       const auto actual = static_cast<uint32_t>(data.size());
-      return {
-          StorageVerdict::Answer{isShort && shortNotOk ? -EREMOTEIO : 0, actual, std::move(data)},
-          std::nullopt,
-          {}};
+      return answered(isShort && shortNotOk ? -EREMOTEIO : 0, actual, std::move(data));
     }
     case Stage::kOwnStatus: {
       std::vector<uint8_t> csw;
@@ -216,7 +223,7 @@ StorageVerdict ReadOnlyStorageGuard::onDataOrStatus(Transport& transport, uint32
       if (csw.size() > length) csw.resize(length);
       transport.stage = Stage::kCommand;
       const auto actual = static_cast<uint32_t>(csw.size());
-      return {StorageVerdict::Answer{0, actual, std::move(csw)}, std::nullopt, {}};
+      return answered(0, actual, std::move(csw));
     }
     case Stage::kCommand:
     case Stage::kDiscardOut:

@@ -31,7 +31,9 @@ struct StorageVerdict {
   // Passed to the device: the offset in this IN transfer of a MODE SENSE reply's
   // device-specific parameter byte, whose bit 7 (WP) the engine sets (setWriteProtect).
   std::optional<uint32_t> writeProtectByte;
-  // Not empty when a command or transfer was refused: what it was, for the log.
+  // Set when a command or transfer was refused: which kind of refusal and what it was, for the
+  // log.
+  const char* refusalKind = nullptr;
   std::string refusal;
 };
 

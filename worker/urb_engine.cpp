@@ -337,8 +337,8 @@ void UrbEngine::handle(proto::CmdSubmit submit) {
     StorageVerdict verdict = storage_.onTransfer(
         address, submit.payload, static_cast<uint32_t>(submit.transfer_buffer_length),
         (submit.transfer_flags & proto::flags::kShortNotOk) != 0);
-    if (!verdict.refusal.empty()) {
-      refuse("read-only storage", describe(submit.base) + ": " + verdict.refusal);
+    if (verdict.refusalKind != nullptr) {
+      refuse(verdict.refusalKind, describe(submit.base) + ": " + verdict.refusal);
     }
     if (verdict.answer) {
       answerAtOnce(submit, verdict.answer->status, std::move(*verdict.answer));
@@ -366,16 +366,19 @@ void UrbEngine::handle(proto::CmdSubmit submit) {
 
 bool UrbEngine::handleControl(const proto::CmdSubmit& submit) {
   SetupFields setup = SetupFields::parse(submit.setup);
-  const std::string request = fmt::format(
-      "{} (bmRequestType {:#04x} bRequest {:#04x} wValue {:#06x} wIndex {:#06x})",
-      describe(submit.base), setup.requestType, setup.request, setup.value, setup.index);
+  // Formatted only for a refusal: control requests are on the latency-critical path.
+  auto request = [&] {
+    return fmt::format("{} (bmRequestType {:#04x} bRequest {:#04x} wValue {:#06x} wIndex {:#06x})",
+                       describe(submit.base), setup.requestType, setup.request, setup.value,
+                       setup.index);
+  };
   // A refused request is stalled, as a device answers a request it does not support.
   if (!policy::controlRequestAllowed(state_.limits(), setup.requestType, setup.request,
                                      setup.value)) {
     refuse(policy::isPortReset(setup.requestType, setup.request, setup.value)
                ? "port reset (requests.allow_reset is false)"
                : "control request the policy does not allow",
-           request);
+           request());
     answerAtOnce(submit, -EPIPE);
     return true;
   }
@@ -391,7 +394,7 @@ bool UrbEngine::handleControl(const proto::CmdSubmit& submit) {
       namedRecipient(setup));
   if (!allowed) {
     refuse("rule C4: recipient outside the claimable interfaces of the active configuration",
-           request);
+           request());
     answerAtOnce(submit, -EPIPE);
     return true;
   }
@@ -405,7 +408,7 @@ bool UrbEngine::handleControl(const proto::CmdSubmit& submit) {
     return false;
   }
   if (std::optional<std::string> refusal = refusedByPolicy(*special)) {
-    refuse(*refusal, request);
+    refuse(*refusal, request());
     answerAtOnce(submit, -EPIPE);
     return true;
   }
