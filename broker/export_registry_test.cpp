@@ -34,6 +34,13 @@ policy::DevicePolicy file(const std::string& name, const std::string& text) {
   return policy::parsePolicy(text, "devices.d/" + name + ".toml", name);
 }
 
+// A listen-mode rule: [match] MATCH, allowed_peers = [PEERS], then REST.
+std::string listenRule(const std::string& match, const std::string& peers,
+                       const std::string& rest = "") {
+  return "[match]\n" + match + "\n[export]\nmode = \"listen\"\nallowed_peers = [" + peers + "]\n" +
+         rest;
+}
+
 // A listen-mode configuration on kListener whose udev is `present` (changed by the test).
 struct Fixture {
   std::shared_ptr<std::vector<UsbDevice>> present = std::make_shared<std::vector<UsbDevice>>();
@@ -85,15 +92,9 @@ TEST(ExportRegistry, NothingNamedAndNoPolicyExportsNothing) {
 TEST(ExportRegistry, PolicyFileAllowsOnlyItsPeers) {
   Fixture f;
   *f.present = {realDevice("1-2")};
-  ExportRegistry registry(f.config({file("kbd", R"(
-[match]
-busid = "1-2"
-[export]
-mode = "listen"
-allowed_peers = ["127.0.0.2/32"]
-[requests]
-max_transfer_size = 4096
-)")}));
+  ExportRegistry registry(
+      f.config({file("kbd", listenRule("busid = \"1-2\"", "\"127.0.0.2/32\"",
+                                       "[requests]\nmax_transfer_size = 4096\n"))}));
   EXPECT_EQ(busids(registry.offeredTo("tcp:127.0.0.2:40000")), std::vector<std::string>{"1-2"});
   EXPECT_TRUE(registry.offeredTo("tcp:127.0.0.1:40000").empty());
   EXPECT_TRUE(registry.anyImportableBy("tcp:127.0.0.2:40000"));
@@ -148,27 +149,14 @@ allowed_peers = ["any"]
 TEST(ExportRegistry, HidOnlyGuardRefusesTheCompositeOnly) {
   Fixture f;
   *f.present = {realDevice("1-2", {0x03, 0x08}), realDevice("1-3", {0x03})};
-  ExportRegistry registry(f.config({file("hid", R"(
-[match]
-vid_pid = "1d6b:0104"
-[export]
-mode = "listen"
-allowed_peers = ["any"]
-[guards]
-hid_only = true
-)")}));
+  ExportRegistry registry(f.config({file(
+      "hid", listenRule("vid_pid = \"1d6b:0104\"", "\"any\"", "[guards]\nhid_only = true\n"))}));
   EXPECT_EQ(busids(registry.exportable()), std::vector<std::string>{"1-3"});
 }
 
 TEST(ExportRegistry, DevicesComeAndGoWithoutARestart) {
   Fixture f;
-  ExportRegistry registry(f.config({file("kbd", R"(
-[match]
-busid = "1-2"
-[export]
-mode = "listen"
-allowed_peers = ["any"]
-)")}));
+  ExportRegistry registry(f.config({file("kbd", listenRule("busid = \"1-2\"", "\"any\""))}));
   EXPECT_TRUE(registry.exportable().empty()) << "not plugged in yet";
   *f.present = {realDevice("1-2")};
   EXPECT_EQ(busids(registry.exportable()), std::vector<std::string>{"1-2"});
@@ -182,10 +170,8 @@ allowed_peers = ["any"]
 TEST(ExportRegistry, AmbiguousDeviceIsLeftOut) {
   Fixture f;
   *f.present = {realDevice("1-2")};
-  const char* exportAny = "[export]\nmode = \"listen\"\nallowed_peers = [\"any\"]\n";
-  ExportRegistry registry(
-      f.config({file("a", std::string("[match]\nbusid = \"1-2\"\n") + exportAny),
-                file("b", std::string("[match]\nvid_pid = \"1d6b:0104\"\n") + exportAny)}));
+  ExportRegistry registry(f.config({file("a", listenRule("busid = \"1-2\"", "\"any\"")),
+                                    file("b", listenRule("vid_pid = \"1d6b:0104\"", "\"any\""))}));
   EXPECT_TRUE(registry.exportable().empty());
 }
 

@@ -4,6 +4,8 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,15 +24,21 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// argv for usbip-host ARGS...; points into `args`, which must outlive it.
+std::vector<char*> hostArgv(std::vector<std::string>& args) {
+  args.insert(args.begin(), USBIP_HOST_PATH);
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  return argv;
+}
+
 // A usbip-host child process, stopped with SIGTERM when the test ends.
 class HostProcess {
  public:
   explicit HostProcess(std::vector<std::string> args) {
-    args.insert(args.begin(), USBIP_HOST_PATH);
-    std::vector<char*> argv;
-    for (auto& a : args)
-      argv.push_back(a.data());
-    argv.push_back(nullptr);
+    auto argv = hostArgv(args);
     const int rc = ::posix_spawn(&pid_, USBIP_HOST_PATH, nullptr, nullptr, argv.data(), environ);
     if (rc != 0) throwErrno(rc, "spawn usbip-host");
   }
@@ -42,6 +50,7 @@ class HostProcess {
     ::kill(pid_, SIGTERM);
     return wait();
   }
+  pid_t pid() const { return pid_; }
   int wait() {
     int status = 0;
     ::waitpid(std::exchange(pid_, 0), &status, 0);
@@ -326,11 +335,7 @@ struct Captured {
 
 // Runs usbip-host to its end with stdout and stderr captured.
 Captured runHost(std::vector<std::string> args) {
-  args.insert(args.begin(), USBIP_HOST_PATH);
-  std::vector<char*> argv;
-  for (auto& a : args)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
+  auto argv = hostArgv(args);
   int out[2];
   checkSyscall(::pipe(out), "pipe");
   posix_spawn_file_actions_t actions;
@@ -433,6 +438,36 @@ TEST(HostPolicy, PeerOutsideAllowedPeersIsClosedUnanswered) {
     }
     EXPECT_EQ(host.stop(), 0);
   }
+}
+
+// Type=notify: READY=1 once the listener is bound, STOPPING=1 on SIGTERM, on $NOTIFY_SOCKET.
+TEST(HostNotify, ReadyWhenListeningAndStoppingOnSigterm) {
+  const auto notifyPath = socketPath("usbip-host-notify");
+  UniqueFd notify(checkSyscall(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), "socket"));
+  sockaddr_un sun{};
+  sun.sun_family = AF_UNIX;
+  std::strncpy(sun.sun_path, notifyPath.c_str(), sizeof sun.sun_path - 1);
+  ::unlink(notifyPath.c_str());
+  checkSyscall(::bind(notify.get(), reinterpret_cast<sockaddr*>(&sun), sizeof sun), "bind");
+  const auto receive = [&] {
+    pollfd pfd{notify.get(), POLLIN, 0};
+    if (::poll(&pfd, 1, 10000) != 1) return std::string("(nothing within 10 s)");
+    char buffer[512];
+    const ssize_t n = ::recv(notify.get(), buffer, sizeof buffer, 0);
+    return n > 0 ? std::string(buffer, static_cast<size_t>(n)) : std::string();
+  };
+  const auto path = socketPath("usbip-host-notified");
+  ::setenv("NOTIFY_SOCKET", notifyPath.c_str(), 1);
+  HostProcess host({"listen", "unix:" + path, "sim:hid", "--log-level", "off"});
+  ::unsetenv("NOTIFY_SOCKET");
+  const auto ready = receive();
+  EXPECT_EQ(ready.rfind("READY=1\n", 0), 0u) << ready;
+  EXPECT_NE(ready.find("STATUS=listening on unix:" + path), std::string::npos) << ready;
+  EXPECT_TRUE(std::filesystem::exists(path)) << "READY=1 before the listener was bound";
+  ::kill(host.pid(), SIGTERM);
+  EXPECT_EQ(receive(), "STOPPING=1");
+  EXPECT_EQ(host.wait(), 0);
+  ::unlink(notifyPath.c_str());
 }
 
 TEST(HostPolicy, ExportNameNeedsAPolicyFile) {

@@ -7,6 +7,7 @@
 #include "client-helper/commands/commands.h"
 #include "client-helper/reverse_connection.h"
 #include "client-helper/stop_signals.h"
+#include "common/service_notify.h"
 #include "common/socket.h"
 #include "common/syscall.h"
 
@@ -19,7 +20,9 @@ int runListen(const Invocation& invocation, std::ostream& /*out*/) {
   const PortRecords records(invocation.stateDir);
   const HandshakeOptions options{invocation.timeout, {}};
   const UniqueFd listener = listenOn(invocation.address);
-  spdlog::info("listening on {} for hosts", invocation.address.toString());
+  const std::string status = "listening on " + invocation.address.toString() + " for hosts";
+  spdlog::info("{}", status);
+  notifyReady(status);
 
   for (;;) {
     pollfd fds[] = {{stop.fd().get(), POLLIN, 0}, {listener.get(), POLLIN, 0}};
@@ -33,6 +36,7 @@ int runListen(const Invocation& invocation, std::ostream& /*out*/) {
       spdlog::warn("{}", e.what());
     }
   }
+  notifyStopping();
   spdlog::info("stopping on signal");
   return kExitOk;
 }

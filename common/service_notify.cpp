@@ -1,4 +1,4 @@
-#include "broker/service_notify.h"
+#include "common/service_notify.h"
 
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
