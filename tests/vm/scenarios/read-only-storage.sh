@@ -5,7 +5,8 @@
 #   - every byte the backing file was prepared with reads back (sha256 equal);
 #   - a write through the block layer fails (dd with O_DIRECT), and so does a raw SCSI WRITE(10)
 #     sent with SG_IO past the block layer's read-only flag: the worker refuses it and the
-#     client's usb-storage gets DATA PROTECT / WRITE PROTECTED, with no USB reset;
+#     client's usb-storage gets DATA PROTECT / WRITE PROTECTED, with no USB reset; so do a refused
+#     command with a data-IN stage and one without;
 #   - the disk still reads after the refused write;
 #   - the backing file's sha256 is unchanged, and the kernel did not oops.
 # Project host only: the kernel's usbip-host has no policy.
@@ -50,8 +51,13 @@ disk=$(vm_block_device "$imported") || vm_fail "no disk on the imported device"
 block=${disk#/dev/}
 vm_log "imported through vhci_hcd as $(vm_busid "$imported"), disk $disk"
 
-read -r ro <"/sys/block/$block/ro"
-[ "$ro" = 1 ] || vm_fail "the client kernel does not see $disk as write-protected (ro=$ro)"
+# The disk node can appear before sd has finished reading MODE SENSE, so the flag is waited for.
+disk_read_only() {
+  local ro
+  read -r ro <"/sys/block/$1/ro" && [ "$ro" = 1 ]
+}
+vm_wait_for 10 "$disk to be write-protected on the client" disk_read_only "$block" ||
+  vm_fail "the client kernel does not see $disk as write-protected"
 vm_log "$disk is read-only on the client (MODE SENSE said write-protected)"
 
 vm_run_bounded 60 dd if="$disk" of=/tmp/read-back bs=1M count="$mib" iflag=direct status=none ||
@@ -79,6 +85,21 @@ grep -qi "data protect" /tmp/sg-write.out ||
 grep -qi "write protected" /tmp/sg-write.out ||
   vm_fail "the refused WRITE(10) did not come back as WRITE PROTECTED"
 vm_log "raw WRITE(10) refused with DATA PROTECT / WRITE PROTECTED"
+
+# The other two shapes of a refused command: with a data-IN stage (ATA PASS-THROUGH(16)
+# IDENTIFY DEVICE, which the guard does not know) and with none (START STOP UNIT, eject).
+refuse_check() {
+  local what=$1 status=0
+  shift
+  vm_run_bounded 30 sg_raw -R "$@" >/tmp/sg-refused.out 2>&1 || status=$?
+  [ "$status" -ne 0 ] && grep -qi "data protect" /tmp/sg-refused.out || {
+    cat /tmp/sg-refused.out
+    vm_fail "$what was not refused with DATA PROTECT"
+  }
+}
+refuse_check "ATA PASS-THROUGH with data in" -r 512 "$disk" 85 08 0e 00 00 00 01 00 00 00 00 00 00 00 ec 00
+refuse_check "START STOP UNIT (eject)" "$disk" 1b 00 00 00 02 00
+vm_log "a refused command with a data-IN stage and one without: DATA PROTECT too"
 
 echo 3 >/proc/sys/vm/drop_caches
 vm_run_bounded 30 dd if="$disk" of=/tmp/read-again bs=1M count=1 iflag=direct status=none ||
