@@ -2,7 +2,8 @@
 # guards.read_only: a USB disk gadget exported by usbip-host under a policy file that says
 # `read_only = true`, imported with the stock `usbip attach` on 127.0.0.1 through vhci_hcd.
 #   - the client kernel marks the disk read-only (the worker sets WP in MODE SENSE replies);
-#   - every byte the backing file was prepared with reads back (sha256 equal);
+#   - every byte the backing file (an ext2 file system) was prepared with reads back (sha256
+#     equal); mounting it read-write fails, read-only works and a file on it reads back whole;
 #   - a write through the block layer fails (dd with O_DIRECT), and so does a raw SCSI WRITE(10)
 #     sent with SG_IO past the block layer's read-only flag: the worker refuses it and the
 #     client's usb-storage gets DATA PROTECT / WRITE PROTECTED, with no USB reset; so do a refused
@@ -19,9 +20,12 @@ command -v sg_raw >/dev/null || vm_fail "sg_raw missing (Debian package sg3-util
 
 mib=8
 backing=/tmp/read-only-disk.img
-dd if=/dev/urandom of="$backing" bs=1M count="$mib" status=none
-read -r prepared _ < <(sha256sum "$backing")
-vm_log "backing file prepared, sha256 $prepared"
+mkdir -p /tmp/read-only-files
+dd if=/dev/urandom of=/tmp/read-only-files/data.bin bs=1M count=4 status=none
+truncate -s "${mib}M" "$backing"
+mke2fs -q -F -t ext2 -d /tmp/read-only-files "$backing" || vm_fail "making the file system"
+{ read -r prepared _ && read -r file_sum _; } < <(sha256sum "$backing" /tmp/read-only-files/data.bin)
+vm_log "backing file prepared (ext2 with a 4 MiB file), sha256 $prepared"
 
 vm_gadget_mass_storage rodisk "$(vm_udc 0)" "$backing" "$mib" || vm_fail "making the gadget"
 local_dev=$(vm_gadget_device "$(vm_udc 0)") || vm_fail "the gadget did not enumerate"
@@ -65,6 +69,23 @@ vm_run_bounded 60 dd if="$disk" of=/tmp/read-back bs=1M count="$mib" iflag=direc
 read -r read_back _ < <(sha256sum /tmp/read-back)
 [ "$read_back" = "$prepared" ] || vm_fail "the data read through USB/IP differs from the backing file"
 vm_log "read $mib MiB back, sha256 equal"
+
+mkdir -p /tmp/read-only-mount
+# -w: mount(8) must not fall back to read-only by itself.
+if vm_run_bounded 30 mount -t ext2 -w "$disk" /tmp/read-only-mount 2>/tmp/mount-rw.err; then
+  options=$(awk '$2 == "/tmp/read-only-mount" { print $4 }' /proc/mounts)
+  umount /tmp/read-only-mount
+  [[ "$options" == ro,* || "$options" == ro ]] || vm_fail "$disk mounted read-write ($options)"
+  vm_log "mount -w gave a read-only mount ($options)"
+else
+  vm_log "mount -w failed as it must: $(head -n 1 /tmp/mount-rw.err)"
+fi
+vm_run_bounded 30 mount -t ext2 -o ro "$disk" /tmp/read-only-mount || vm_fail "mounting $disk read-only"
+read -r mounted_sum _ < <(sha256sum /tmp/read-only-mount/data.bin)
+[ "$mounted_sum" = "$file_sum" ] || vm_fail "the file read from the mounted disk differs"
+if touch /tmp/read-only-mount/new 2>/dev/null; then vm_fail "a file was created on $disk"; fi
+umount /tmp/read-only-mount || vm_fail "unmounting $disk"
+vm_log "mounted read-only, the 4 MiB file reads back whole"
 
 if vm_run_bounded 30 dd if=/dev/zero of="$disk" bs=4k count=1 oflag=direct status=none \
   2>/tmp/dd-write.err; then
@@ -123,5 +144,5 @@ vm_log "backing file sha256 after: $after"
 grep "policy refused" /tmp/usbip-host.policy.log ||
   vm_fail "usbip-host's log does not mention the refused write"
 vm_check_kernel_health || exit 1
-echo "PASS: read-only mass storage: $mib MiB read back with sha256 equal, dd and raw SCSI writes" \
-  "refused (DATA PROTECT / WRITE PROTECTED, no reset), backing file unchanged"
+echo "PASS: read-only mass storage: $mib MiB read back with sha256 equal, mounted read-only only," \
+  "dd and raw SCSI writes refused (DATA PROTECT / WRITE PROTECTED, no reset), backing file unchanged"
