@@ -9,6 +9,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <regex>
 #include <stdexcept>
 
@@ -52,6 +53,27 @@ std::vector<char*> hostArgv(std::vector<std::string>& args) {
 }
 
 }  // namespace
+
+PolicyDir::PolicyDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "usbip-policy-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) throwErrno(errno, "mkdtemp for a policy directory");
+  path_ = pattern;
+  std::filesystem::permissions(path_, std::filesystem::perms(0755));
+}
+
+PolicyDir::~PolicyDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+void PolicyDir::write(const std::string& name, const std::string& text) const {
+  const auto file = std::filesystem::path(path_) / name;
+  std::ofstream out(file);
+  out << text;
+  out.close();
+  if (!out) throw std::runtime_error("cannot write policy file " + file.string());
+  std::filesystem::permissions(file, std::filesystem::perms(0644));
+}
 
 Captured runHost(std::vector<std::string> args) {
   auto argv = hostArgv(args);

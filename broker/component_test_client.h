@@ -58,6 +58,22 @@ struct Captured {
 // Runs usbip-host ARGS... to its end with its output captured.
 Captured runHost(std::vector<std::string> args);
 
+// A policy directory of its own for one test (root's, mode 0755, as the broker requires),
+// removed afterwards.
+class PolicyDir {
+ public:
+  PolicyDir();
+  ~PolicyDir();
+  PolicyDir(const PolicyDir&) = delete;
+  PolicyDir& operator=(const PolicyDir&) = delete;
+  // Writes NAME with `text`, mode 0644; throws when it cannot.
+  void write(const std::string& name, const std::string& text) const;
+  std::string path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 size_t occurrences(const std::string& text, const std::string& needle);
 
 // The pid the host logged for its newest worker ("client ... (worker 4711): connected"), or 0.

@@ -137,30 +137,6 @@ TEST(HostCli, ExitCodes) {
   EXPECT_EQ(HostProcess({"listen", "tcp:1", "sim:nope"}).wait(), 2);
 }
 
-// A policy directory of its own for one test, removed afterwards.
-class PolicyDir {
- public:
-  PolicyDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "usbip-policy-XXXXXX").string();
-    if (!::mkdtemp(pattern.data())) throwErrno(errno, "mkdtemp");
-    path_ = pattern;
-    std::filesystem::permissions(path_, std::filesystem::perms(0755));
-  }
-  ~PolicyDir() { std::filesystem::remove_all(path_); }
-  void write(const std::string& name, const std::string& text) {
-    const auto file = path_ / name;
-    FILE* f = std::fopen(file.c_str(), "w");
-    ASSERT_NE(f, nullptr);
-    std::fputs(text.c_str(), f);
-    std::fclose(f);
-    std::filesystem::permissions(file, std::filesystem::perms(0644));
-  }
-  std::string path() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
-
 // sim:hid by its ids: policy files name real bus IDs only, and the simulated devices sit on bus 0.
 constexpr const char* kSimHidListenedBy = R"(
 [match]

@@ -4,6 +4,7 @@
 // Meanwhile an honest client keeps using another device of the same broker. For each operation:
 // it is denied (errno) or kills only that worker; the broker reaps and logs why; the honest
 // session keeps working; the victim device can be imported again. Needs root, as CI runs.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -125,8 +126,22 @@ std::pair<UniqueFd, Record> importVictim(const std::string& path) {
 TEST(HostileWorker, ForbiddenOperationsAreDeniedOrKillOnlyThatWorker) {
   if (::geteuid() != 0) GTEST_SKIP() << "the worker sandbox as CI runs it needs root";
   const auto path = socketPath("usbip-host-hostile");
-  HostProcess host({"listen", "unix:" + path, "sim:hid", "sim:cdc", "--worker",
-                    USBIP_WORKER_TEST_HOOKS_PATH, "--log-level", "info"},
+  // The hook answers a vendor request, which the default policy stalls before it reaches the
+  // device: the victim's policy file (which governs sim:hid, named below) lets it through, as a
+  // policy would for a device that needs such a request.
+  PolicyDir policy;
+  policy.write("victim.toml",
+               fmt::format(R"([match]
+vid_pid = "1209:0001"
+[export]
+mode = "listen"
+allowed_peers = ["unix"]
+[requests]
+extra_control_requests = [{{ request_type = {:#04x}, request = {:#04x} }}]
+)",
+                           worker::test_hooks::kHookRequestType, worker::test_hooks::kHookRequest));
+  HostProcess host({"listen", "unix:" + path, "sim:hid", "sim:cdc", "--policy-dir", policy.path(),
+                    "--worker", USBIP_WORKER_TEST_HOOKS_PATH, "--log-level", "info"},
                    true);
 
   auto honestFd = dial(path);

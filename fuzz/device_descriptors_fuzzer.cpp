@@ -83,9 +83,9 @@ void run(std::span<const uint8_t> data) {
     }
     FUZZ_REQUIRE(!state.endpoint(16, proto::Direction::kIn));
     for (unsigned address = 0; address < 256; ++address)
-      state.hasEndpoint(static_cast<uint8_t>(address));
+      state.mayNameEndpoint(static_cast<uint8_t>(address));
     for (unsigned number = 0; number < 256; ++number)
-      state.hasInterface(static_cast<uint8_t>(number));
+      state.mayNameInterface(static_cast<uint8_t>(number));
   } catch (const std::invalid_argument&) {
     // no descriptor for the active configuration: the worker cannot serve the device
   }

@@ -120,19 +120,26 @@ interface FdHandle {}
 
 # policy/urb_limits.h: the part of the device's policy the worker enforces on the URB stream.
 # The broker fills it from the policy that allowed the import; the worker trusts it (it comes
-# from the broker) but the reader still bounds every list, as for any IPC field.
+# from the broker) but the reader still bounds every list and range-checks every size, as for any
+# IPC field.
+#
+# The field defaults are policy::UrbLimits{}'s, written out (ipc_test checks that they agree): an
+# ImportedDevice whose `limits` the broker never set (a device named on the command line, a
+# simulated device) thus means "the policy defaults", never the schema's zeros, which would read as
+# a 0-byte transfer cap and no claimable interface. A size of 0 that the broker did write is
+# refused by the reader.
 struct ControlRequest {
   requestType @0 :UInt8;  # bmRequestType, direction bit included
   request @1 :UInt8;      # bRequest
 }
 
 struct UrbLimits {
-  maxTransferSize @0 :UInt32;
-  maxBytesInFlight @1 :UInt32;
-  maxUrbsInFlight @2 :UInt32;
+  maxTransferSize @0 :UInt32 = 16777216;   # kDefaultMaxTransferSize
+  maxBytesInFlight @1 :UInt32 = 33554432;  # kDefaultMaxBytesInFlight
+  maxUrbsInFlight @2 :UInt32 = 512;        # kDefaultMaxUrbsInFlight
   allowReset @3 :Bool;
   extraControlRequests @4 :List(ControlRequest);
-  allInterfaces @5 :Bool;
+  allInterfaces @5 :Bool = true;
   interfaceNumbers @6 :List(UInt8);
   interfaceClasses @7 :List(UInt8);
   hidOnly @8 :Bool;

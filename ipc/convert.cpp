@@ -51,6 +51,16 @@ void copyBytes(const std::vector<uint8_t>& from, capnp::List<uint8_t>::Builder t
     to.set(i, from[i]);
 }
 
+// The same ranges the policy parser enforces: 0 would refuse every transfer, and a size past the
+// ceiling is one no policy file can ask for.
+uint32_t sizeFromCapnp(uint32_t value, uint32_t ceiling, const char* field) {
+  if (value == 0 || value > ceiling) {
+    throw std::invalid_argument(std::string("IPC field ") + field + " is " + std::to_string(value) +
+                                ", outside 1.." + std::to_string(ceiling));
+  }
+  return value;
+}
+
 std::vector<uint8_t> bytesFromCapnp(capnp::List<uint8_t>::Reader from, const char* field) {
   checkListSize(from, kMaxByteList, field);
   std::vector<uint8_t> to;
@@ -146,9 +156,12 @@ void toCapnp(const policy::UrbLimits& from, ipc::UrbLimits::Builder to) {
 
 policy::UrbLimits fromCapnp(ipc::UrbLimits::Reader from) {
   policy::UrbLimits to;
-  to.maxTransferSize = from.getMaxTransferSize();
-  to.maxBytesInFlight = from.getMaxBytesInFlight();
-  to.maxUrbsInFlight = from.getMaxUrbsInFlight();
+  to.maxTransferSize =
+      sizeFromCapnp(from.getMaxTransferSize(), policy::kCeilingMaxTransferSize, "maxTransferSize");
+  to.maxBytesInFlight = sizeFromCapnp(from.getMaxBytesInFlight(), policy::kCeilingMaxBytesInFlight,
+                                      "maxBytesInFlight");
+  to.maxUrbsInFlight =
+      sizeFromCapnp(from.getMaxUrbsInFlight(), policy::kCeilingMaxUrbsInFlight, "maxUrbsInFlight");
   to.allowReset = from.getAllowReset();
   const auto extra = from.getExtraControlRequests();
   checkListSize(extra, kMaxControlRequests, "extraControlRequests");

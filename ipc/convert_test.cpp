@@ -129,6 +129,29 @@ TEST(IpcConvert, DefaultUrbLimitsRoundTrip) {
   EXPECT_EQ(fromCapnp(message.getRoot<ipc::UrbLimits>().asReader()), policy::UrbLimits{});
 }
 
+// What the worker reads when the broker never set ImportedDevice.limits: the schema's field
+// defaults, which must be policy::UrbLimits{}'s and not zeros.
+TEST(IpcConvert, UnsetUrbLimitsAreThePolicyDefaults) {
+  capnp::MallocMessageBuilder message;
+  auto imported = message.initRoot<ipc::ImportedDevice>();
+  EXPECT_FALSE(imported.hasLimits());
+  EXPECT_EQ(fromCapnp(imported.asReader().getLimits()), policy::UrbLimits{});
+}
+
+TEST(IpcConvert, RejectsZeroOrAboveCeilingSizes) {
+  for (int field = 0; field < 3; ++field) {
+    for (const uint32_t value : {0u, 0xffffffffu}) {
+      capnp::MallocMessageBuilder message;
+      auto builder = message.initRoot<ipc::UrbLimits>();
+      if (field == 0) builder.setMaxTransferSize(value);
+      if (field == 1) builder.setMaxBytesInFlight(value);
+      if (field == 2) builder.setMaxUrbsInFlight(value);
+      EXPECT_THROW(fromCapnp(builder.asReader()), std::invalid_argument)
+          << "field " << field << " value " << value;
+    }
+  }
+}
+
 TEST(IpcConvert, RejectsInterfaceListLongerThanAnyDevice) {
   capnp::MallocMessageBuilder message;
   auto builder = message.initRoot<ipc::UrbLimits>();

@@ -17,6 +17,8 @@ packages=(
   qemu-system-x86 busybox-static kmod cpio usbip
   # the test VM's sim:uac check plays and records with aplay/arecord
   alsa-utils
+  # the test VM's read-only-storage scenario sends raw SCSI writes with sg_raw
+  sg3-utils
 )
 
 missing=()

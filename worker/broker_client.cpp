@@ -61,8 +61,18 @@ ImportOutcome BrokerClient::importDevice(const std::string& busid) {
   if (result.isRefused()) return ImportRefused{result.getRefused()};
   const auto device = result.getDevice();
   auto exported = ipc::fromCapnp(device.getExported());
-  if (device.isSimulated()) return ImportedSimulated{std::move(exported), device.getSimulated()};
-  return ImportedUsbfs{std::move(exported),
+  policy::UrbLimits limits;
+  try {
+    // Unset, it reads as the policy defaults (ipc/broker.capnp says why).
+    limits = ipc::fromCapnp(device.getLimits());
+  } catch (const std::invalid_argument& error) {
+    throw std::runtime_error(std::string("the broker's URB limits for ") + busid + ": " +
+                             error.what());
+  }
+  if (device.isSimulated()) {
+    return ImportedSimulated{std::move(exported), std::move(limits), device.getSimulated()};
+  }
+  return ImportedUsbfs{std::move(exported), std::move(limits),
                        ipc::takeFd(device.getUsbfs(), io_.waitScope, "the USB device")};
 }
 

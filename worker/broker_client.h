@@ -12,6 +12,7 @@
 #include "broker/export_policy.h"
 #include "common/unique_fd.h"
 #include "ipc/broker.capnp.h"
+#include "policy/urb_limits.h"
 #include "protocol/messages.h"
 
 namespace usbip::worker {
@@ -32,10 +33,12 @@ struct ImportRefused {
 };
 struct ImportedUsbfs {
   proto::ExportedDevice exported;
-  UniqueFd device;  // /dev/bus/usb/BBB/DDD, interfaces claimed, usbfs privileges dropped
+  policy::UrbLimits limits;  // what the engine enforces on this device's URB stream
+  UniqueFd device;           // /dev/bus/usb/BBB/DDD, interfaces claimed, usbfs privileges dropped
 };
 struct ImportedSimulated {
   proto::ExportedDevice exported;
+  policy::UrbLimits limits;
   std::string name;  // hid, cdc, uac
 };
 using ImportOutcome = std::variant<ImportRefused, ImportedUsbfs, ImportedSimulated>;

@@ -12,10 +12,22 @@ size_t slot(uint32_t number, proto::Direction direction) {
   return number * 2 + (direction == proto::Direction::kIn ? 1 : 0);
 }
 
+policy::InterfaceInfo infoOf(uint8_t number, const AltSetting& alt) {
+  return {number, alt.bInterfaceClass, alt.bInterfaceSubClass, alt.bInterfaceProtocol};
+}
+
+bool isBulkOnlyStorage(const AltSetting& alt) {
+  return alt.bInterfaceClass == policy::kClassMassStorage &&
+         alt.bInterfaceSubClass == policy::kMassStorageSubclassScsi &&
+         alt.bInterfaceProtocol == policy::kMassStorageProtocolBulkOnly;
+}
+
 }  // namespace
 
-DeviceState::DeviceState(const DeviceDescription& description)
-    : speed_(description.exported.device.speed), active_(description.activeConfiguration) {
+DeviceState::DeviceState(const DeviceDescription& description, policy::UrbLimits limits)
+    : limits_(std::move(limits)),
+      speed_(description.exported.device.speed),
+      active_(description.activeConfiguration) {
   for (size_t index = 0; index < description.configurations.size(); ++index) {
     const std::vector<uint8_t>& bytes = description.configurations[index];
     try {
@@ -35,6 +47,14 @@ DeviceState::DeviceState(const DeviceDescription& description)
     throw std::invalid_argument("active configuration " + std::to_string(active_) +
                                 " has no configuration descriptor");
   }
+  std::vector<policy::InterfaceInfo> every;
+  for (const auto& [value, config] : configurations_) {
+    for (const InterfaceDescriptors& interface : config.interfaces) {
+      for (const AltSetting& alt : interface.altSettings)
+        every.push_back(infoOf(interface.bInterfaceNumber, alt));
+    }
+  }
+  claimableMask_ = policy::claimableInterfaceMask(limits_, every);
   rebuildEndpoints();
 }
 
@@ -54,6 +74,16 @@ const ConfigurationDescriptors* DeviceState::activeDescriptors() const {
   return it == configurations_.end() ? nullptr : &it->second;
 }
 
+const AltSetting* DeviceState::currentAlt(const InterfaceDescriptors& interface) const {
+  auto chosen = alternates_.find(interface.bInterfaceNumber);
+  return interface.findAlt(chosen == alternates_.end() ? 0 : chosen->second);
+}
+
+bool DeviceState::claimable(uint8_t interfaceNumber) const {
+  return interfaceNumber <= policy::kMaxClaimableInterfaceNumber &&
+         (claimableMask_ & (1u << interfaceNumber)) != 0;
+}
+
 void DeviceState::rebuildEndpoints() {
   endpoints_.fill(std::nullopt);
   endpoints_[slot(0, proto::Direction::kOut)] = proto::EndpointInfo{};
@@ -61,8 +91,7 @@ void DeviceState::rebuildEndpoints() {
   const ConfigurationDescriptors* config = activeDescriptors();
   if (config == nullptr) return;
   for (const InterfaceDescriptors& interface : config->interfaces) {
-    auto chosen = alternates_.find(interface.bInterfaceNumber);
-    const AltSetting* alt = interface.findAlt(chosen == alternates_.end() ? 0 : chosen->second);
+    const AltSetting* alt = currentAlt(interface);
     if (alt == nullptr) continue;
     for (const EndpointDescriptor& endpoint : alt->endpoints) {
       auto& entry = endpoints_[slot(endpoint.number(), endpoint.direction())];
@@ -74,6 +103,8 @@ void DeviceState::rebuildEndpoints() {
         info.maxIsoBytesPerInterval = maxIsoBytesPerInterval(endpoint, speed_);
       }
       entry = info;
+      endpointInterface_[slot(endpoint.number(), endpoint.direction())] =
+          interface.bInterfaceNumber;
     }
   }
 }
@@ -84,16 +115,17 @@ std::optional<proto::EndpointInfo> DeviceState::endpoint(uint32_t number,
   return endpoints_[slot(number, direction)];
 }
 
-bool DeviceState::hasInterface(uint8_t number) const {
+bool DeviceState::mayNameInterface(uint8_t number) const {
   const ConfigurationDescriptors* config = activeDescriptors();
-  return config != nullptr && config->findInterface(number) != nullptr;
+  return config != nullptr && config->findInterface(number) != nullptr && claimable(number);
 }
 
-bool DeviceState::hasEndpoint(uint8_t address) const {
+bool DeviceState::mayNameEndpoint(uint8_t address) const {
   if ((address & 0x7f) == 0) return true;
   const ConfigurationDescriptors* config = activeDescriptors();
   if (config == nullptr) return false;
   for (const InterfaceDescriptors& interface : config->interfaces) {
+    if (!claimable(interface.bInterfaceNumber)) continue;
     for (const AltSetting& alt : interface.altSettings) {
       for (const EndpointDescriptor& endpoint : alt.endpoints) {
         if (endpoint.bEndpointAddress == address) return true;
@@ -101,6 +133,51 @@ bool DeviceState::hasEndpoint(uint8_t address) const {
     }
   }
   return false;
+}
+
+bool DeviceState::mayUseEndpoint(uint32_t number, proto::Direction direction) const {
+  if (number == 0) return true;
+  if (!endpoint(number, direction)) return false;
+  return claimable(endpointInterface_[slot(number, direction)]);
+}
+
+bool DeviceState::mayEnterConfiguration(uint8_t value) const {
+  if (value == active_ || value == 0) return true;
+  auto it = configurations_.find(value);
+  if (it == configurations_.end()) return false;
+  for (const InterfaceDescriptors& interface : it->second.interfaces) {
+    for (const AltSetting& alt : interface.altSettings) {
+      if (!policy::mayClaimInterface(limits_, infoOf(interface.bInterfaceNumber, alt))) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+bool DeviceState::mayEnterAltSetting(uint8_t interface, uint8_t alternate) const {
+  const ConfigurationDescriptors* config = activeDescriptors();
+  const InterfaceDescriptors* found = config ? config->findInterface(interface) : nullptr;
+  const AltSetting* alt = found ? found->findAlt(alternate) : nullptr;
+  return alt != nullptr && policy::mayClaimInterface(limits_, infoOf(interface, *alt));
+}
+
+std::vector<BulkOnlyInterface> DeviceState::bulkOnlyInterfaces() const {
+  std::vector<BulkOnlyInterface> found;
+  const ConfigurationDescriptors* config = activeDescriptors();
+  if (config == nullptr) return found;
+  for (const InterfaceDescriptors& interface : config->interfaces) {
+    const AltSetting* alt = currentAlt(interface);
+    if (alt == nullptr || !isBulkOnlyStorage(*alt)) continue;
+    BulkOnlyInterface bot{interface.bInterfaceNumber, 0, 0};
+    for (const EndpointDescriptor& endpoint : alt->endpoints) {
+      if (endpoint.type() != proto::TransferType::kBulk) continue;
+      uint8_t& address = endpoint.direction() == proto::Direction::kIn ? bot.bulkIn : bot.bulkOut;
+      if (address == 0) address = endpoint.bEndpointAddress;
+    }
+    found.push_back(bot);
+  }
+  return found;
 }
 
 std::vector<std::string> DeviceState::parseWarnings() const {

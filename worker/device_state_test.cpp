@@ -50,18 +50,65 @@ TEST(DeviceState, NewConfigurationStartsAtAlternateZero) {
 
 TEST(DeviceState, RecipientsAPolicyMayName) {
   DeviceState state(testing::testDeviceDescription());
-  EXPECT_TRUE(state.hasInterface(0));
-  EXPECT_TRUE(state.hasInterface(1));
-  EXPECT_FALSE(state.hasInterface(2));
-  EXPECT_TRUE(state.hasEndpoint(0x00));
-  EXPECT_TRUE(state.hasEndpoint(0x80));
-  EXPECT_TRUE(state.hasEndpoint(0x82));
-  EXPECT_TRUE(state.hasEndpoint(0x84));  // any alternate setting, as usbfs checks
-  EXPECT_FALSE(state.hasEndpoint(0x81));
-  EXPECT_FALSE(state.hasEndpoint(0x86));  // configuration 2 is not active
+  EXPECT_TRUE(state.mayNameInterface(0));
+  EXPECT_TRUE(state.mayNameInterface(1));
+  EXPECT_FALSE(state.mayNameInterface(2));
+  EXPECT_TRUE(state.mayNameEndpoint(0x00));
+  EXPECT_TRUE(state.mayNameEndpoint(0x80));
+  EXPECT_TRUE(state.mayNameEndpoint(0x82));
+  EXPECT_TRUE(state.mayNameEndpoint(0x84));  // any alternate setting, as usbfs checks
+  EXPECT_FALSE(state.mayNameEndpoint(0x81));
+  EXPECT_FALSE(state.mayNameEndpoint(0x86));  // configuration 2 is not active
   state.setConfiguration(0);
-  EXPECT_FALSE(state.hasInterface(0));
-  EXPECT_FALSE(state.hasEndpoint(0x82));
+  EXPECT_FALSE(state.mayNameInterface(0));
+  EXPECT_FALSE(state.mayNameEndpoint(0x82));
+}
+
+TEST(DeviceState, ClaimableInterfacesComeFromThePolicy) {
+  policy::UrbLimits limits;
+  limits.allInterfaces = false;
+  limits.interfaceNumbers = {1};
+  DeviceState state(testing::testDeviceDescription(), limits);
+  EXPECT_FALSE(state.mayNameInterface(0));
+  EXPECT_TRUE(state.mayNameInterface(1));
+  EXPECT_FALSE(state.mayNameEndpoint(0x82));  // interface 0's
+  EXPECT_TRUE(state.mayNameEndpoint(0x84));
+  EXPECT_TRUE(state.mayNameEndpoint(0x00));
+  EXPECT_FALSE(state.mayUseEndpoint(2, Direction::kIn));
+  EXPECT_TRUE(state.mayUseEndpoint(0, Direction::kIn));
+  state.setInterface(1, 1);
+  EXPECT_TRUE(state.mayUseEndpoint(4, Direction::kIn));
+  // Configuration 2 brings up interface 0 only, which the policy keeps.
+  EXPECT_FALSE(state.mayEnterConfiguration(2));
+  EXPECT_TRUE(state.mayEnterConfiguration(1));  // the active one
+  EXPECT_TRUE(state.mayEnterAltSetting(1, 1));
+  EXPECT_FALSE(state.mayEnterAltSetting(0, 0));
+  EXPECT_FALSE(state.mayEnterAltSetting(1, 9));
+}
+
+TEST(DeviceState, BulkOnlyInterfacesOfTheCurrentAlternates) {
+  DeviceDescription description = testing::testDeviceDescription();
+  description.configurations[0] = testing::ConfigBytes(1)
+                                      .interface(0, 0, 2, 0x08, 0x06, 0x50)
+                                      .endpoint(0x81, testing::attributes::kBulk, 512)
+                                      .endpoint(0x02, testing::attributes::kBulk, 512)
+                                      .interface(0, 1, 4, 0x08, 0x06, 0x62)  // UAS
+                                      .endpoint(0x83, testing::attributes::kBulk, 512)
+                                      .endpoint(0x04, testing::attributes::kBulk, 512)
+                                      .endpoint(0x85, testing::attributes::kBulk, 512)
+                                      .endpoint(0x06, testing::attributes::kBulk, 512)
+                                      .bytes();
+  DeviceState state(description);
+  EXPECT_EQ(state.bulkOnlyInterfaces(), (std::vector<BulkOnlyInterface>{{0, 0x81, 0x02}}));
+  state.setInterface(0, 1);
+  EXPECT_TRUE(state.bulkOnlyInterfaces().empty());
+  // read_only: the UAS alternate is not claimable, so neither is interface 0 nor configuration 1
+  // (other than staying in it).
+  policy::UrbLimits limits;
+  limits.readOnly = true;
+  DeviceState readOnly(description, limits);
+  EXPECT_FALSE(readOnly.mayNameInterface(0));
+  EXPECT_FALSE(readOnly.mayEnterAltSetting(0, 1));
 }
 
 TEST(DeviceState, UnparsableActiveConfigurationIsRefused) {

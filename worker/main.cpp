@@ -135,18 +135,27 @@ int exitCodeFor(const EngineResult& result) {
   return kExitFailure;
 }
 
+const policy::UrbLimits& limitsOf(const ImportOutcome& outcome) {
+  if (const auto* simulated = std::get_if<ImportedSimulated>(&outcome)) return simulated->limits;
+  return std::get<ImportedUsbfs>(outcome).limits;
+}
+
 int serveDevice(UniqueFd client, std::vector<uint8_t> alreadyReceived, DeviceBackend& backend,
-                std::chrono::milliseconds peerTimeout, const std::string& context) {
+                std::chrono::milliseconds peerTimeout, const policy::UrbLimits& limits,
+                const std::string& context) {
   UrbEngineOptions engineOptions;
   engineOptions.peerTimeout = peerTimeout;
-  UrbEngine engine(std::move(client), std::move(alreadyReceived), backend, engineOptions);
+  engineOptions.policy = limits;
+  UrbEngine engine(std::move(client), std::move(alreadyReceived), backend,
+                   std::move(engineOptions));
   const auto result = engine.run();
   const auto line = fmt::format(
-      "{}: session ended: {}{}{} ({} URBs submitted, {} completed, {} unlinked)", context,
-      toString(result.end),
+      "{}: session ended: {}{}{} ({} URBs submitted, {} completed, {} unlinked, {} refused by "
+      "the policy)",
+      context, toString(result.end),
       result.rule ? fmt::format(" (rule {})", proto::ruleName(*result.rule)) : std::string(),
       result.detail.empty() ? std::string() : ": " + result.detail, result.stats.submitted,
-      result.stats.completed, result.stats.unlinked);
+      result.stats.completed, result.stats.unlinked, result.stats.refused);
   const int code = exitCodeFor(result);
   if (code == kExitServed) {
     spdlog::info("{}", line);
@@ -193,7 +202,8 @@ int answerImport(BrokerClient& broker, UniqueFd client, proto::HandshakeDecoder&
     return kExitServed;
   }
   spdlog::info("{}: imported {}", context, record.busid);
-  return serveDevice(std::move(client), decoder.takeRemainder(), *backend, peerTimeout, context);
+  return serveDevice(std::move(client), decoder.takeRemainder(), *backend, peerTimeout,
+                     limitsOf(outcome), context);
 }
 
 int run(const Options& options) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <future>
 
 #include "common/syscall.h"
@@ -86,6 +87,32 @@ TEST_F(SimEngineTest, UacLoopbackThroughSplitIsoUrbs) {
     EXPECT_EQ(packet.actual_length, 192u);
   EXPECT_EQ(in.payload, played.payload);
   EXPECT_EQ(closeAndWait().end, EngineEnd::kClientClosed);
+}
+
+// hid_only on the devices a broker exports with it: the keyboard works as before, the serial
+// adapter's class requests never reach it.
+TEST_F(SimEngineTest, HidOnlyLetsTheKeyboardWork) {
+  UrbEngineOptions options;
+  options.policy.hidOnly = true;
+  start("hid", options);
+  client->send(control(1, setupBytes(0x00, 0x09, 1, 0, 0), {}, devid));  // SET_CONFIGURATION 1
+  EXPECT_EQ(client->receiveRetSubmit().status, 0);
+  client->send(control(2, setupBytes(0x21, 0x0a, 0, 0, 0), {}, devid));  // SET_IDLE, interface 0
+  EXPECT_EQ(client->receiveRetSubmit().status, 0);
+  EngineResult end = closeAndWait();
+  EXPECT_EQ(end.stats.refused, 0u);
+}
+
+TEST_F(SimEngineTest, HidOnlyKeepsClassRequestsFromASerialAdapter) {
+  UrbEngineOptions options;
+  options.policy.hidOnly = true;
+  start("cdc", options);
+  const std::vector<uint8_t> lineCoding = {0x80, 0x25, 0, 0, 0, 0, 8};  // 9600 8N1
+  client->send(control(1, setupBytes(0x21, 0x20, 0, 0, 7), lineCoding, devid));
+  EXPECT_EQ(client->receiveRetSubmit().status, -EPIPE);
+  client->send(testing::submit(2, 2, Direction::kOut, 3, {'a', 't', '\r'}, devid));
+  EXPECT_EQ(client->receiveRetSubmit().status, -EACCES);
+  EXPECT_EQ(closeAndWait().stats.refused, 2u);
 }
 
 }  // namespace

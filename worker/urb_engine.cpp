@@ -41,6 +41,20 @@ std::string describe(const proto::BasicHeader& base) {
          (base.direction == proto::Direction::kIn ? " IN" : " OUT");
 }
 
+// Rules F8 and F10 with the policy's caps: whichever of the engine's and the policy's is smaller.
+UrbEngineOptions narrowedByPolicy(UrbEngineOptions options) {
+  options.limits.maxTransferLength =
+      std::min(options.limits.maxTransferLength, options.policy.maxTransferSize);
+  options.maxUrbsInFlight = std::min(options.maxUrbsInFlight, options.policy.maxUrbsInFlight);
+  options.maxBytesInFlight =
+      std::min<uint64_t>(options.maxBytesInFlight, options.policy.maxBytesInFlight);
+  return options;
+}
+
+// Bulk-Only Mass Storage Reset (BOT 3.1): class request FFh to the interface.
+constexpr uint8_t kClassToInterface = 0x21;
+constexpr uint8_t kBulkOnlyReset = 0xff;
+
 }  // namespace
 
 std::string_view toString(EngineEnd end) {
@@ -63,10 +77,10 @@ UrbEngine::UrbEngine(UniqueFd client, std::vector<uint8_t> alreadyReceived, Devi
                      UrbEngineOptions options)
     : client_(std::move(client)),
       backend_(backend),
-      options_(options),
-      state_(backend.description()),
+      options_(narrowedByPolicy(std::move(options))),
+      state_(backend.description(), options_.policy),
       devid_(backend.description().exported.device.devid()),
-      decoder_(options.limits,
+      decoder_(options_.limits,
                [this](uint32_t ep, proto::Direction direction) {
                  return state_.endpoint(ep, direction);
                }),
@@ -77,6 +91,7 @@ UrbEngine::UrbEngine(UniqueFd client, std::vector<uint8_t> alreadyReceived, Devi
   for (const std::string& warning : state_.parseWarnings()) {
     spdlog::warn("device descriptors: {}", warning);
   }
+  if (options_.policy.readOnly) storage_.setInterfaces(state_.bulkOnlyInterfaces());
   decoder_.feed(alreadyReceived);
 }
 
@@ -85,7 +100,14 @@ UrbEngine::~UrbEngine() = default;
 EngineResult UrbEngine::run() {
   if (ran_) throw std::logic_error("UrbEngine::run() called twice");
   ran_ = true;
-  spdlog::info("serving devid {:#010x} (configuration {})", devid_, state_.activeConfiguration());
+  spdlog::info(
+      "serving devid {:#010x} (configuration {}; at most {} bytes per URB, {} URBs and {} "
+      "bytes in flight{}{}{})",
+      devid_, state_.activeConfiguration(), options_.limits.maxTransferLength,
+      options_.maxUrbsInFlight, options_.maxBytesInFlight,
+      options_.policy.readOnly ? "; read-only storage" : "",
+      options_.policy.hidOnly ? "; HID only" : "",
+      options_.policy.allowReset ? "; resets allowed" : "");
 
   EngineResult result;
   try {
@@ -300,7 +322,30 @@ void UrbEngine::handle(proto::CmdSubmit submit) {
   if (!endpoint) {
     throw proto::ProtocolError(proto::Rule::F7, "ep", describe(submit.base) + " does not exist");
   }
+  if (!state_.mayUseEndpoint(submit.base.ep, submit.base.direction)) {
+    // What usbfs answers for an interface the fd may not claim; the same for every backend.
+    refuse("endpoint of an interface the policy does not let the client claim",
+           describe(submit.base));
+    answerAtOnce(submit, -EACCES);
+    return;
+  }
   if (endpoint->type == proto::TransferType::kControl && handleControl(submit)) return;
+  std::optional<uint32_t> writeProtectByte;
+  const auto address = static_cast<uint8_t>(
+      submit.base.ep | (submit.base.direction == proto::Direction::kIn ? 0x80u : 0u));
+  if (endpoint->type == proto::TransferType::kBulk && storage_.watches(address)) {
+    StorageVerdict verdict = storage_.onTransfer(
+        address, submit.payload, static_cast<uint32_t>(submit.transfer_buffer_length),
+        (submit.transfer_flags & proto::flags::kShortNotOk) != 0);
+    if (verdict.refusalKind != nullptr) {
+      refuse(verdict.refusalKind, describe(submit.base) + ": " + verdict.refusal);
+    }
+    if (verdict.answer) {
+      answerAtOnce(submit, verdict.answer->status, std::move(*verdict.answer));
+      return;
+    }
+    writeProtectByte = verdict.writeProtectByte;
+  }
   if (endpoint->type == proto::TransferType::kIsochronous &&
       submit.base.direction == proto::Direction::kIn) {
     // The reply packs every packet's data; more than transfer_buffer_length (overlapping
@@ -316,32 +361,57 @@ void UrbEngine::handle(proto::CmdSubmit submit) {
                                      std::to_string(submit.transfer_buffer_length));
     }
   }
-  submitToBackend(std::move(submit), endpoint->type);
+  submitToBackend(std::move(submit), endpoint->type, writeProtectByte);
 }
 
 bool UrbEngine::handleControl(const proto::CmdSubmit& submit) {
   SetupFields setup = SetupFields::parse(submit.setup);
+  // Formatted only for a refusal: control requests are on the latency-critical path.
+  auto request = [&] {
+    return fmt::format("{} (bmRequestType {:#04x} bRequest {:#04x} wValue {:#06x} wIndex {:#06x})",
+                       describe(submit.base), setup.requestType, setup.request, setup.value,
+                       setup.index);
+  };
+  // A refused request is stalled, as a device answers a request it does not support.
+  if (!policy::controlRequestAllowed(state_.limits(), setup.requestType, setup.request,
+                                     setup.value)) {
+    refuse(policy::isPortReset(setup.requestType, setup.request, setup.value)
+               ? "port reset (requests.allow_reset is false)"
+               : "control request the policy does not allow",
+           request());
+    answerAtOnce(submit, -EPIPE);
+    return true;
+  }
   bool allowed = std::visit(
       Overloaded{[](std::monostate) { return true; },
-                 [this](NamedInterface named) { return state_.hasInterface(named.number); },
+                 [this](NamedInterface named) { return state_.mayNameInterface(named.number); },
                  [this](NamedEndpoint named) {
                    // usbfs also lets through an endpoint number given without its direction
                    // bit, which some Windows programs send.
-                   return state_.hasEndpoint(named.address) ||
-                          state_.hasEndpoint(static_cast<uint8_t>(named.address ^ 0x80));
+                   return state_.mayNameEndpoint(named.address) ||
+                          state_.mayNameEndpoint(static_cast<uint8_t>(named.address ^ 0x80));
                  }},
       namedRecipient(setup));
   if (!allowed) {
-    spdlog::warn(
-        "rule C4: {} names recipient {:#04x} (bmRequestType {:#04x}) outside the "
-        "active configuration; answered with a stall",
-        describe(submit.base), setup.index & 0xff, setup.requestType);
+    refuse("rule C4: recipient outside the claimable interfaces of the active configuration",
+           request());
     answerAtOnce(submit, -EPIPE);
     return true;
   }
   if (submit.base.ep != 0) return false;
   std::optional<SpecialRequest> special = specialRequest(setup);
-  if (!special) return false;
+  if (!special) {
+    // The device starts its transport afresh, so the read-only guard does too.
+    if (setup.requestType == kClassToInterface && setup.request == kBulkOnlyReset) {
+      storage_.resetInterface(static_cast<uint8_t>(setup.index & 0xff));
+    }
+    return false;
+  }
+  if (std::optional<std::string> refusal = refusedByPolicy(*special)) {
+    refuse(*refusal, request());
+    answerAtOnce(submit, -EPIPE);
+    return true;
+  }
   // Performed now, so that the requests behind it in the stream are decoded against the state
   // it leaves; the kernel queues the request behind the pipe's earlier transfers anyway.
   int32_t status = performSpecial(*special);
@@ -352,14 +422,58 @@ bool UrbEngine::handleControl(const proto::CmdSubmit& submit) {
   return true;
 }
 
-void UrbEngine::answerAtOnce(const proto::CmdSubmit& submit, int32_t status) {
+std::optional<std::string> UrbEngine::refusedByPolicy(const SpecialRequest& request) const {
+  if (const auto* config = std::get_if<SetConfigurationRequest>(&request)) {
+    if (config->value <= 0xff &&
+        !state_.mayEnterConfiguration(static_cast<uint8_t>(config->value))) {
+      return "SET_CONFIGURATION to a configuration that is absent or has an interface the policy "
+             "does not let the client claim";
+    }
+  }
+  if (const auto* alt = std::get_if<SetInterfaceRequest>(&request)) {
+    if (alt->interface <= 0xff && alt->alternate <= 0xff &&
+        !state_.mayEnterAltSetting(static_cast<uint8_t>(alt->interface),
+                                   static_cast<uint8_t>(alt->alternate))) {
+      return "SET_INTERFACE to an alternate setting that is absent or that the policy does not "
+             "let the client claim";
+    }
+  }
+  return std::nullopt;
+}
+
+void UrbEngine::refuse(std::string_view kind, const std::string& detail) {
+  ++stats_.refused;
+  // Once per kind at warning level: a client repeating a refused request must not flood the log.
+  if (refusalsLogged_.emplace(kind).second) {
+    spdlog::warn(
+        "devid {:#010x}: policy refused {}: {} (answered with an error; repeats are "
+        "logged at debug level)",
+        devid_, kind, detail);
+  } else {
+    spdlog::debug("devid {:#010x}: policy refused {}: {}", devid_, kind, detail);
+  }
+}
+
+void UrbEngine::answerAtOnce(const proto::CmdSubmit& submit, int32_t status,
+                             StorageVerdict::Answer data) {
   PendingUrb urb;
   urb.direction = submit.base.direction;
-  urb.type = proto::TransferType::kControl;
   urb.onDefaultPipe = submit.base.ep == 0;
   urb.resolved = true;
   urb.answer = proto::RetSubmit{};
   urb.answer->status = status;
+  urb.answer->actual_length = static_cast<int32_t>(
+      std::min<uint64_t>(data.actualLength, static_cast<uint64_t>(submit.transfer_buffer_length)));
+  if (submit.base.direction == proto::Direction::kIn) {
+    data.data.resize(static_cast<size_t>(urb.answer->actual_length));
+    urb.answer->payload = std::move(data.data);
+  }
+  // An isochronous reply carries every packet's descriptor (rule I4), each failed alike.
+  for (const proto::IsoPacket& packet : submit.iso) {
+    urb.answer->iso.push_back({packet.offset, packet.length, 0, status});
+  }
+  urb.answer->number_of_packets = static_cast<int32_t>(submit.iso.size());
+  urb.answer->error_count = static_cast<int32_t>(submit.iso.size());
   ++stats_.submitted;
   uint32_t seqnum = submit.base.seqnum;
   if (!urb.onDefaultPipe) {
@@ -372,29 +486,39 @@ void UrbEngine::answerAtOnce(const proto::CmdSubmit& submit, int32_t status) {
 }
 
 int32_t UrbEngine::performSpecial(const SpecialRequest& request) {
-  return std::visit(
-      Overloaded{
-          [this](const SetConfigurationRequest& r) -> int32_t {
-            if (r.value > 0xff) return -EINVAL;
-            auto value = static_cast<uint8_t>(r.value);
-            int status = backend_.setConfiguration(value);
-            if (status == 0) state_.setConfiguration(value);
-            return status;
-          },
-          [this](const SetInterfaceRequest& r) -> int32_t {
-            if (r.interface > 0xff || r.alternate > 0xff) return -EINVAL;
-            auto interface = static_cast<uint8_t>(r.interface);
-            auto alternate = static_cast<uint8_t>(r.alternate);
-            int status = backend_.setInterface(interface, alternate);
-            if (status == 0) state_.setInterface(interface, alternate);
-            return status;
-          },
-          [this](const ClearHaltRequest& r) -> int32_t { return backend_.clearHalt(r.endpoint); },
-          [this](const ResetDeviceRequest&) -> int32_t { return backend_.resetDevice(); }},
-      request);
+  return std::visit(Overloaded{[this](const SetConfigurationRequest& r) -> int32_t {
+                                 if (r.value > 0xff) return -EINVAL;
+                                 auto value = static_cast<uint8_t>(r.value);
+                                 int status = backend_.setConfiguration(value);
+                                 if (status == 0) state_.setConfiguration(value);
+                                 if (status == 0 && options_.policy.readOnly) {
+                                   storage_.setInterfaces(state_.bulkOnlyInterfaces());
+                                 }
+                                 return status;
+                               },
+                               [this](const SetInterfaceRequest& r) -> int32_t {
+                                 if (r.interface > 0xff || r.alternate > 0xff) return -EINVAL;
+                                 auto interface = static_cast<uint8_t>(r.interface);
+                                 auto alternate = static_cast<uint8_t>(r.alternate);
+                                 int status = backend_.setInterface(interface, alternate);
+                                 if (status == 0) state_.setInterface(interface, alternate);
+                                 if (status == 0 && options_.policy.readOnly) {
+                                   storage_.setInterfaces(state_.bulkOnlyInterfaces());
+                                 }
+                                 return status;
+                               },
+                               [this](const ClearHaltRequest& r) -> int32_t {
+                                 return backend_.clearHalt(r.endpoint);
+                               },
+                               [this](const ResetDeviceRequest&) -> int32_t {
+                                 storage_.resetAll();
+                                 return backend_.resetDevice();
+                               }},
+                    request);
 }
 
-void UrbEngine::submitToBackend(proto::CmdSubmit submit, proto::TransferType type) {
+void UrbEngine::submitToBackend(proto::CmdSubmit submit, proto::TransferType type,
+                                std::optional<uint32_t> writeProtectByte) {
   bool in = submit.base.direction == proto::Direction::kIn;
   auto endpoint = static_cast<uint8_t>(submit.base.ep | (in ? 0x80u : 0u));
   uint32_t seqnum = submit.base.seqnum;
@@ -404,6 +528,7 @@ void UrbEngine::submitToBackend(proto::CmdSubmit submit, proto::TransferType typ
   urb.type = type;
   urb.onDefaultPipe = type == proto::TransferType::kControl && submit.base.ep == 0;
   urb.transferBufferLength = submit.transfer_buffer_length;
+  urb.writeProtectByte = writeProtectByte;
   urb.accountedBytes = static_cast<uint64_t>(submit.transfer_buffer_length) +
                        submit.iso.size() * proto::kIsoPacketSize;
 
@@ -556,6 +681,11 @@ proto::RetSubmit UrbEngine::replyFor(PendingUrb& urb) const {
       // what the outbound limit counts, not the whole buffer the client asked for.
       reply.payload.assign(result.data.begin(),
                            result.data.begin() + static_cast<std::ptrdiff_t>(length));
+    }
+    // A MODE SENSE reply is nearly always short, which usb-storage's URB_SHORT_NOT_OK turns
+    // into -EREMOTEIO; the data is the reply all the same.
+    if (urb.writeProtectByte && (reply.status == 0 || reply.status == -EREMOTEIO)) {
+      setWriteProtect(reply.payload, *urb.writeProtectByte);
     }
   }
   reply.actual_length = static_cast<int32_t>(actual);

@@ -1,8 +1,9 @@
 // The URB engine: serves one imported device to one client. It reads CMD_SUBMIT and CMD_UNLINK
 // from the client's socket (already past the import handshake), enforces the rules that need
-// the device's state (F4, F5, F7, F10, F11, C2, C4, U1, U2; the codec enforces the rest), runs
-// the URBs on a DeviceBackend and writes RET_SUBMIT / RET_UNLINK back — all in one poll() loop
-// over the socket and the backend's fds, never blocking on the client.
+// the device's state (F4, F5, F7, F10, F11, C2, C4, U1, U2; the codec enforces the rest) and the
+// device's URB-level policy (policy/urb_limits.h), runs the URBs on a DeviceBackend and writes
+// RET_SUBMIT / RET_UNLINK back — all in one poll() loop over the socket and the backend's fds,
+// never blocking on the client.
 #pragma once
 
 #include <chrono>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "common/unique_fd.h"
+#include "policy/urb_limits.h"
 #include "protocol/codec.h"
 #include "protocol/errors.h"
 #include "protocol/limits.h"
@@ -27,6 +29,7 @@
 #include "worker/device_state.h"
 #include "worker/iso_split.h"
 #include "worker/outbound_queue.h"
+#include "worker/read_only_storage.h"
 
 namespace usbip::worker {
 
@@ -44,6 +47,10 @@ struct UrbEngineOptions {
   std::chrono::milliseconds peerTimeout{30000};
   size_t readChunkBytes = 64u << 10;
   size_t maxIsoPacketsPerTransfer = kUsbfsMaxIsoPacketsPerUrb;  // I5
+  // The device's URB-level policy (ImportedDevice.limits). Its size caps narrow the three above
+  // (limits.maxTransferLength, maxUrbsInFlight, maxBytesInFlight: the smaller one applies); the
+  // rest decides, request by request, what reaches the device.
+  policy::UrbLimits policy;
 };
 
 enum class EngineEnd {
@@ -60,6 +67,7 @@ struct EngineStats {
   uint64_t submitted = 0;  // CMD_SUBMITs accepted
   uint64_t completed = 0;  // RET_SUBMITs queued
   uint64_t unlinked = 0;   // CMD_UNLINKs received
+  uint64_t refused = 0;    // requests the policy kept from the device (answered with an error)
 };
 
 struct EngineResult {
@@ -96,10 +104,11 @@ class UrbEngine {
     std::vector<uint64_t> transferIds;
     std::vector<TransferResult> results;
     size_t outstanding = 0;
-    std::vector<uint32_t> unlinkedBy;        // CMD_UNLINK seqnums waiting for this URB (U1)
-    bool onDefaultPipe = false;              // endpoint 0: answered in arrival order
-    bool resolved = false;                   // the device is done with it
-    std::optional<proto::RetSubmit> answer;  // once resolved, unless unlinked
+    std::vector<uint32_t> unlinkedBy;          // CMD_UNLINK seqnums waiting for this URB (U1)
+    bool onDefaultPipe = false;                // endpoint 0: answered in arrival order
+    bool resolved = false;                     // the device is done with it
+    std::optional<proto::RetSubmit> answer;    // once resolved, unless unlinked
+    std::optional<uint32_t> writeProtectByte;  // read_only: a MODE SENSE reply's WP byte
   };
   struct TransferRef {
     uint32_t seqnum;
@@ -120,9 +129,13 @@ class UrbEngine {
   void checkDevid(const proto::BasicHeader& base) const;
   void checkFreshSeqnum(uint32_t seqnum) const;
   bool handleControl(const proto::CmdSubmit& submit);
-  void answerAtOnce(const proto::CmdSubmit& submit, int32_t status);
+  std::optional<std::string> refusedByPolicy(const SpecialRequest& request) const;
+  void answerAtOnce(const proto::CmdSubmit& submit, int32_t status,
+                    StorageVerdict::Answer data = {});
+  void refuse(std::string_view kind, const std::string& detail);
   int32_t performSpecial(const SpecialRequest& request);
-  void submitToBackend(proto::CmdSubmit submit, proto::TransferType type);
+  void submitToBackend(proto::CmdSubmit submit, proto::TransferType type,
+                       std::optional<uint32_t> writeProtectByte = std::nullopt);
   void onTransferDone(uint64_t id, TransferResult result);
   void finish(PendingUrb& urb);
   void sendAnswer(uint32_t seqnum, PendingUrb& urb);
@@ -142,6 +155,8 @@ class UrbEngine {
   proto::UrbStreamDecoder decoder_;
   OutboundQueue outbound_;
   std::vector<uint8_t> readBuffer_;
+  ReadOnlyStorageGuard storage_;          // guards.read_only; watches nothing otherwise
+  std::set<std::string> refusalsLogged_;  // kinds of refusal already logged at warning level
 
   std::map<uint32_t, PendingUrb> pending_;  // by CMD_SUBMIT seqnum
   std::unordered_map<uint64_t, TransferRef> transfers_;

@@ -11,6 +11,7 @@
 
 #include "common/syscall.h"
 #include "worker/engine_test_client.h"
+#include "worker/engine_test_fixture.h"
 #include "worker/engine_test_requests.h"
 #include "worker/fake_backend.h"
 #include "worker/test_device.h"
@@ -30,70 +31,7 @@ using testing::setupBytes;
 using testing::submit;
 using testing::unlink;
 
-class UrbEngineTest : public ::testing::Test {
- protected:
-  void start(UrbEngineOptions options = {}, std::vector<uint8_t> alreadyReceived = {},
-             int sendBuffer = 0) {
-    int fds[2];
-    checkSyscall(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), "socketpair");
-    UniqueFd engineEnd(fds[0]);
-    UniqueFd clientEnd(fds[1]);
-    if (sendBuffer > 0) {
-      checkSyscall(
-          ::setsockopt(engineEnd.get(), SOL_SOCKET, SO_SNDBUF, &sendBuffer, sizeof sendBuffer),
-          "SO_SNDBUF");
-    }
-    if (watchEngineSide) engineSide = UniqueFd(checkSyscall(::dup(engineEnd.get()), "dup"));
-    client.emplace(std::move(clientEnd));
-    engine = std::make_unique<UrbEngine>(std::move(engineEnd), std::move(alreadyReceived), backend,
-                                         options);
-    engineRun = std::async(std::launch::async, [this] { return engine->run(); });
-  }
-
-  // Bytes the engine has not read from its socket yet (needs watchEngineSide).
-  int unreadByEngine() const {
-    int bytes = 0;
-    checkSyscall(::ioctl(engineSide.get(), FIONREAD, &bytes), "FIONREAD");
-    return bytes;
-  }
-
-  EngineResult waitForEnd() {
-    engineSide.reset();  // so that the engine's close reaches the client
-    if (engineRun.wait_for(10s) != std::future_status::ready) {
-      ADD_FAILURE() << "the engine did not stop";
-      client->close();
-    }
-    return engineRun.get();
-  }
-
-  EngineResult closeAndWait() {
-    client->close();
-    return waitForEnd();
-  }
-
-  void TearDown() override {
-    if (engineRun.valid()) {
-      client->close();
-      engineSide.reset();
-      engineRun.wait();
-    }
-  }
-
-  // No reply arrives within `quiet`.
-  void expectSilence(std::chrono::milliseconds quiet = 200ms) {
-    auto message = client->receive(quiet);
-    EXPECT_FALSE(message.has_value()) << "unexpected reply";
-  }
-
-  FakeBackend backend{testing::testDeviceDescription()};
-  std::optional<EngineTestClient> client;
-  std::unique_ptr<UrbEngine> engine;
-  std::future<EngineResult> engineRun;
-  // A second handle on the engine's end, to look at what it has not read. It keeps that end
-  // open, so the client sees no end of stream while it exists; waitForEnd() drops it.
-  bool watchEngineSide = false;
-  UniqueFd engineSide;
-};
+class UrbEngineTest : public testing::EngineFixture {};
 
 // ---- round trips ----
 
@@ -133,7 +71,9 @@ TEST_F(UrbEngineTest, ControlOutRoundTrip) {
   backend.responder = [](const Transfer& transfer) {
     return std::optional(FakeBackend::fullResult(transfer));
   };
-  start();
+  UrbEngineOptions options;
+  options.policy.extraControlRequests = {{0x41, 0x01}};  // a vendor request, as a policy lists it
+  start(options);
   client->send(control(2, setupBytes(0x41, 0x01, 7, 0, 4), {9, 8, 7, 6}));
   proto::RetSubmit reply = client->receiveRetSubmit();
   EXPECT_EQ(reply.status, 0);
@@ -521,7 +461,9 @@ TEST_F(UrbEngineTest, SetInterfaceIsPerformedNotSubmitted) {
 }
 
 TEST_F(UrbEngineTest, ClearHaltAndPortResetArePerformedNotSubmitted) {
-  start();
+  UrbEngineOptions options;
+  options.policy.allowReset = true;
+  start(options);
   client->send(control(1, setupBytes(0x02, 0x01, 0, 0x82, 0)));
   EXPECT_EQ(client->receiveRetSubmit().status, 0);
   client->send(control(2, setupBytes(0x23, 0x03, 4, 1, 0)));
@@ -614,7 +556,9 @@ TEST_F(UrbEngineTest, RequestsNamingAbsentRecipientsAreStalledNotSubmitted) {
   backend.responder = [](const Transfer& transfer) {
     return std::optional(FakeBackend::fullResult(transfer));
   };
-  start();
+  UrbEngineOptions options;
+  options.policy.extraControlRequests = {{0xc1, 0x01}};
+  start(options);
   client->send(control(1, setupBytes(0xa1, 0x01, 0, 5, 8)));  // class request, interface 5
   EXPECT_EQ(client->receiveRetSubmit().status, -EPIPE);
   client->send(control(2, setupBytes(0x82, 0x00, 0, 0x87, 2)));  // GET_STATUS endpoint 0x87

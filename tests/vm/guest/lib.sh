@@ -11,7 +11,8 @@
 #              vm_qemu_audio_device (QEMU's emulated usb-audio, when VM_QEMU_ARGS adds it),
 #              vm_first_match
 #   USB/IP     vm_host_export, vm_host_unexport (the server: HOST_IMPL=kernel runs usbipd +
-#              usbip bind, HOST_IMPL=project runs the project's usbip-host), vm_attach,
+#              usbip bind, HOST_IMPL=project runs the project's usbip-host),
+#              vm_host_export_policy, vm_host_unexport_policy (usbip-host --policy-dir), vm_attach,
 #              vm_detach (the client: usbip attach/detach through vhci_hcd on 127.0.0.1)
 #   kernel     vm_kernel_oops_lines, vm_check_kernel_health
 #   usbtest    vm_usbtest (tests of the kernel's usbtest driver through usbtest-runner),
@@ -468,6 +469,26 @@ vm_host_unexport() {
       ;;
   esac
 }
+
+# vm_host_export_policy POLICY_DIR: the project's usbip-host listening on tcp:3240 and exporting
+# what the policy files in POLICY_DIR allow, nothing named on its command line. Its log is
+# /tmp/usbip-host.policy.log.
+vm_host_export_policy() {
+  local host
+  host=$(vm_project_binary usbip-host) || {
+    vm_log "usbip-host not built yet"
+    return 1
+  }
+  "$host" listen "tcp:$VM_USBIP_PORT" --policy-dir "$1" >/tmp/usbip-host.policy.log 2>&1 &
+  echo $! >"$VM_STATE_DIR/project-host.policy.pid"
+  vm_wait_for 15 "a USB/IP server on port $VM_USBIP_PORT" vm__listening $VM_USBIP_PORT || {
+    cat /tmp/usbip-host.policy.log >&2
+    return 1
+  }
+}
+
+# vm_host_unexport_policy: stops the usbip-host vm_host_export_policy started.
+vm_host_unexport_policy() { vm_host_unexport policy; }
 
 vm__gone() { [ ! -e "$1" ]; }
 
