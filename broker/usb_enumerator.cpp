@@ -13,7 +13,7 @@
 #include <stdexcept>
 #include <tuple>
 
-#include "broker/descriptor_interfaces.h"
+#include "policy/descriptor_interfaces.h"
 #include "broker/usb_device.h"
 #include "common/syscall.h"
 #include "common/unique_fd.h"
@@ -137,7 +137,7 @@ policy::DeviceAttributes attributesOf(udev_device* device, const UsbDevice& d) {
   policy::DeviceAttributes a = attributesOf(d.candidate);
   if (const char* path = udev_device_get_property_value(device, "ID_PATH")) a.portPath = path;
   a.serial = std::string(trimmed(attribute(device, "serial")));
-  auto all = interfacesInDescriptors(rawDescriptors(device));
+  auto all = policy::interfacesInDescriptors(rawDescriptors(device));
   if (!all.empty()) {
     a.interfaces = std::move(all);
   } else {

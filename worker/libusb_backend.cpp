@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/syscall.h"
+#include "policy/descriptor_interfaces.h"
 #include "worker/descriptors.h"
 #include "worker/libusb_status.h"
 #include "worker/usbfs_descriptors.h"
@@ -124,8 +125,13 @@ LibusbBackend::LibusbBackend(UniqueFd usbfs, LibusbContext&& madeEarlier,
     described.speed = speedFromLibusb(libusb_get_device_speed(libusb_get_device(handle)));
   }
   identity_ = described;
-  description_ =
-      describeDevice(identity_, readUsbfsDescriptors(usbfs_), static_cast<uint8_t>(active));
+  RawDescriptors raw = readUsbfsDescriptors(usbfs_);
+  std::vector<uint8_t> joined = raw.device;
+  for (const auto& configuration : raw.configurations)
+    joined.insert(joined.end(), configuration.begin(), configuration.end());
+  grantedInterfaces_ =
+      policy::claimableInterfaceMask(options_.limits, policy::interfacesInDescriptors(joined));
+  description_ = describeDevice(identity_, std::move(raw), static_cast<uint8_t>(active));
   claimActiveInterfaces();
   spdlog::info("device {:04x}:{:04x} on bus {} address {}: configuration {}, {} interface(s)",
                description_.exported.device.idVendor, description_.exported.device.idProduct,
@@ -155,14 +161,13 @@ void LibusbBackend::claimActiveInterfaces() {
     if (bytes.size() < 9 || bytes[5] != description_.activeConfiguration) continue;
     for (const InterfaceDescriptors& interface : parseConfiguration(bytes).interfaces) {
       int number = interface.bInterfaceNumber;
-      int rc = libusb_claim_interface(handle_.get(), number);
-      if (rc == LIBUSB_ERROR_BUSY || rc == LIBUSB_ERROR_ACCESS) {
-        // Not granted: the broker claimed and detached only the interfaces the policy exports,
-        // and this descriptor may not detach a driver itself. The engine refuses transfers to
-        // an interface the policy does not let the client claim.
-        spdlog::info("interface {} is not exported (kept by the host)", number);
+      if (number >= 32 || (grantedInterfaces_ & (1u << number)) == 0) {
+        // Not granted: the broker detached and claimed only what the policy exports, and the
+        // engine refuses transfers to an interface the policy keeps from the client.
+        spdlog::info("interface {} is not exported: it stays with the host", number);
         continue;
       }
+      int rc = libusb_claim_interface(handle_.get(), number);
       if (rc < 0) {
         throw libusbFailure("claiming interface " + std::to_string(number), rc);
       }

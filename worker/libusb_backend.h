@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/unique_fd.h"
+#include "policy/urb_limits.h"
 #include "worker/device_backend.h"
 #include "worker/device_description.h"
 
@@ -46,6 +47,10 @@ class LibusbContext {
 struct LibusbBackendOptions {
   // How long drain() waits for cancelled transfers to come back.
   std::chrono::milliseconds drainTimeout{2000};
+  // The device's policy: only the interfaces it lets the client claim are claimed, the ones the
+  // broker granted this descriptor with USBDEVFS_DROP_PRIVILEGES (the same mask, computed with
+  // policy::claimableInterfaceMask from the same descriptors). The others keep their host driver.
+  policy::UrbLimits limits;
 };
 
 class LibusbBackend final : public DeviceBackend {
@@ -121,6 +126,7 @@ class LibusbBackend final : public DeviceBackend {
   std::deque<Deferred> deferred_;
   std::vector<uint8_t> claimed_;            // interface numbers
   bool configurationSwitchLogged_ = false;  // the refusal is logged once per export
+  uint32_t grantedInterfaces_ = 0;          // bit N: interface N may be claimed
   std::exception_ptr callbackError_;
   bool drained_ = false;
 };

@@ -116,9 +116,11 @@ std::unique_ptr<DeviceBackend> makeBackend(ImportOutcome& outcome, LibusbContext
   }
   auto& usbfs = std::get<ImportedUsbfs>(outcome);
   const auto& r = usbfs.exported.device;
+  LibusbBackendOptions options;
+  options.limits = usbfs.limits;
   return std::make_unique<LibusbBackend>(
       std::move(usbfs.device), std::move(libusb),
-      DeviceIdentity{r.path, r.busid, r.busnum, r.devnum, r.speed});
+      DeviceIdentity{r.path, r.busid, r.busnum, r.devnum, r.speed}, options);
 }
 
 int exitCodeFor(const EngineResult& result) {

@@ -1,8 +1,8 @@
-#include "broker/descriptor_interfaces.h"
+#include "policy/descriptor_interfaces.h"
 
 #include <gtest/gtest.h>
 
-namespace usbip {
+namespace usbip::policy {
 namespace {
 
 std::vector<uint8_t> deviceDescriptor() {
@@ -32,8 +32,8 @@ TEST(InterfacesInDescriptors, EveryConfigurationAndAlternateSetting) {
   interfaceDescriptor(raw, 0, 0, 0x08, 0x06, 0x50);    // mass storage appears here only
   const auto found = interfacesInDescriptors(raw);
   ASSERT_EQ(found.size(), 2u);
-  EXPECT_EQ(found[0], (policy::InterfaceInfo{0, 0x03, 1, 1}));
-  EXPECT_EQ(found[1], (policy::InterfaceInfo{0, 0x08, 0x06, 0x50}));
+  EXPECT_EQ(found[0], (InterfaceInfo{0, 0x03, 1, 1}));
+  EXPECT_EQ(found[1], (InterfaceInfo{0, 0x08, 0x06, 0x50}));
 }
 
 TEST(InterfacesInDescriptors, StopsAtAMalformedDescriptor) {
@@ -52,4 +52,4 @@ TEST(InterfacesInDescriptors, StopsAtAMalformedDescriptor) {
 }
 
 }  // namespace
-}  // namespace usbip
+}  // namespace usbip::policy

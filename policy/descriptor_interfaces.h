@@ -10,11 +10,11 @@
 
 #include "policy/device_attributes.h"
 
-namespace usbip {
+namespace usbip::policy {
 
 // Every distinct interface descriptor (number, class, subclass, protocol), in the order found.
 // Stops at the first malformed descriptor (bLength 0 or past the end): what was read before it
 // is returned, because the kernel validated these bytes when it enumerated the device.
-std::vector<policy::InterfaceInfo> interfacesInDescriptors(std::span<const uint8_t> raw);
+std::vector<InterfaceInfo> interfacesInDescriptors(std::span<const uint8_t> raw);
 
-}  // namespace usbip
+}  // namespace usbip::policy

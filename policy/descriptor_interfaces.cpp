@@ -1,8 +1,8 @@
-#include "broker/descriptor_interfaces.h"
+#include "policy/descriptor_interfaces.h"
 
 #include <algorithm>
 
-namespace usbip {
+namespace usbip::policy {
 namespace {
 
 constexpr uint8_t kDescriptorInterface = 4;
@@ -11,14 +11,14 @@ constexpr size_t kDeviceDescriptorLength = 18;
 
 }  // namespace
 
-std::vector<policy::InterfaceInfo> interfacesInDescriptors(std::span<const uint8_t> raw) {
-  std::vector<policy::InterfaceInfo> found;
+std::vector<InterfaceInfo> interfacesInDescriptors(std::span<const uint8_t> raw) {
+  std::vector<InterfaceInfo> found;
   size_t at = std::min(raw.size(), kDeviceDescriptorLength);
   while (at + 2 <= raw.size()) {
     const size_t length = raw[at];
     if (length < 2 || at + length > raw.size()) break;
     if (raw[at + 1] == kDescriptorInterface && length >= kInterfaceDescriptorLength) {
-      const policy::InterfaceInfo info{raw[at + 2], raw[at + 5], raw[at + 6], raw[at + 7]};
+      const InterfaceInfo info{raw[at + 2], raw[at + 5], raw[at + 6], raw[at + 7]};
       if (std::find(found.begin(), found.end(), info) == found.end()) found.push_back(info);
     }
     at += length;
@@ -26,4 +26,4 @@ std::vector<policy::InterfaceInfo> interfacesInDescriptors(std::span<const uint8
   return found;
 }
 
-}  // namespace usbip
+}  // namespace usbip::policy
