@@ -150,8 +150,11 @@ void keepOnlyCapabilities(std::span<const CapabilityUse> keep) {
   if (!extra.empty()) {
     spdlog::warn("without CAP_SETPCAP the bounding set keeps {} as well", extra);
   }
-  spdlog::info("capabilities kept: {}; every other one dropped, bounding set included",
-               capabilityNames(held));
+  // Worth a line at start-up for a serving broker; list and check-policy print for a person,
+  // whose output it would only clutter.
+  spdlog::log(held.empty() ? spdlog::level::debug : spdlog::level::info,
+              "capabilities kept: {}; every other one dropped, bounding set included",
+              capabilityNames(held));
 }
 
 }  // namespace usbip

@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "worker/little_endian.h"
+
 namespace usbip::worker {
 namespace {
 
@@ -20,15 +22,6 @@ constexpr size_t kSuperSpeedPlusIsoCompanionSize = 8;
 // devio.c refuses isochronous packets above this (USB 3.1 Gen 2 needs 96 KiB).
 constexpr uint32_t kUsbfsMaxIsoPacketBytes = 98304;
 constexpr uint8_t kCompanionHasSspIsoCompanion = 0x80;
-
-uint16_t le16(std::span<const uint8_t> bytes, size_t at) {
-  return static_cast<uint16_t>(bytes[at] | (bytes[at + 1] << 8));
-}
-
-uint32_t le32(std::span<const uint8_t> bytes, size_t at) {
-  return uint32_t{bytes[at]} | (uint32_t{bytes[at + 1]} << 8) | (uint32_t{bytes[at + 2]} << 16) |
-         (uint32_t{bytes[at + 3]} << 24);
-}
 
 std::string hexByte(uint8_t value) {
   static constexpr char kDigits[] = "0123456789abcdef";

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "policy/scsi_read_only.h"
+#include "worker/little_endian.h"
 
 namespace usbip::worker {
 namespace {
@@ -31,16 +32,6 @@ constexpr uint8_t kSenseFixedCurrent = 0x70;
 constexpr uint8_t kSenseKeyDataProtect = 0x07;
 constexpr uint8_t kAscWriteProtected = 0x27;
 constexpr size_t kSenseLength = 18;
-
-uint32_t le32(std::span<const uint8_t> bytes, size_t at) {
-  return static_cast<uint32_t>(bytes[at]) | static_cast<uint32_t>(bytes[at + 1]) << 8 |
-         static_cast<uint32_t>(bytes[at + 2]) << 16 | static_cast<uint32_t>(bytes[at + 3]) << 24;
-}
-
-void putLe32(std::vector<uint8_t>& out, uint32_t value) {
-  for (int shift = 0; shift < 32; shift += 8)
-    out.push_back(static_cast<uint8_t>(value >> shift));
-}
 
 struct Cbw {
   uint32_t tag = 0;
@@ -213,12 +204,12 @@ StorageVerdict ReadOnlyStorageGuard::onDataOrStatus(Transport& transport, uint32
     }
     case Stage::kOwnStatus: {
       std::vector<uint8_t> csw;
-      putLe32(csw, kCswSignature);
-      putLe32(csw, transport.tag);
+      appendLe32(csw, kCswSignature);
+      appendLe32(csw, transport.tag);
       // A failed command processed none of its data, whatever was taken (section 6.7).
       const uint64_t processed = transport.ownStatus == kCswFailed ? 0 : transport.dataDone;
-      putLe32(csw, static_cast<uint32_t>(transport.dataLength -
-                                         std::min<uint64_t>(processed, transport.dataLength)));
+      appendLe32(csw, static_cast<uint32_t>(transport.dataLength -
+                                            std::min<uint64_t>(processed, transport.dataLength)));
       csw.push_back(transport.ownStatus);
       if (csw.size() > length) csw.resize(length);
       transport.stage = Stage::kCommand;

@@ -8,6 +8,7 @@
 
 #include "worker/engine_test_fixture.h"
 #include "worker/engine_test_requests.h"
+#include "worker/little_endian.h"
 
 namespace usbip::worker {
 namespace {
@@ -34,21 +35,11 @@ DeviceDescription storageDescription(uint8_t protocol = 0x50) {
   return description;
 }
 
-void putLe32(std::vector<uint8_t>& out, size_t at, uint32_t value) {
-  for (size_t i = 0; i < 4; ++i)
-    out[at + i] = static_cast<uint8_t>(value >> (8 * i));
-}
-
-uint32_t le32(const std::vector<uint8_t>& bytes, size_t at) {
-  return static_cast<uint32_t>(bytes.at(at) | bytes.at(at + 1) << 8 | bytes.at(at + 2) << 16 |
-                               bytes.at(at + 3) << 24);
-}
-
 std::vector<uint8_t> cbw(uint32_t tag, uint32_t dataLength, bool in, std::vector<uint8_t> command) {
   std::vector<uint8_t> bytes(31, 0);
-  putLe32(bytes, 0, 0x43425355);
-  putLe32(bytes, 4, tag);
-  putLe32(bytes, 8, dataLength);
+  writeLe32(bytes, 0, 0x43425355);
+  writeLe32(bytes, 4, tag);
+  writeLe32(bytes, 8, dataLength);
   bytes[12] = in ? 0x80 : 0x00;
   bytes[14] = static_cast<uint8_t>(command.size());
   std::copy(command.begin(), command.end(), bytes.begin() + 15);

@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "worker/little_endian.h"
 #include "worker/sim/sim_test_support.h"
 
 namespace usbip::worker::sim {
@@ -23,10 +24,6 @@ struct Walk {
   std::set<uint8_t> interfaceNumbers;
   std::set<uint8_t> endpointAddresses;
 };
-
-uint16_t le16(const std::vector<uint8_t>& b, size_t at) {
-  return static_cast<uint16_t>(b[at] | (b[at + 1] << 8));
-}
 
 // Splits a configuration into descriptors, failing the test when lengths or counts disagree.
 Walk walkConfiguration(const std::vector<uint8_t>& config) {
