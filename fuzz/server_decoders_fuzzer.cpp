@@ -1,8 +1,11 @@
 // The decoders a server runs on a client's bytes: HandshakeDecoder, then UrbStreamDecoder on the
-// remainder once an import was decoded. The stream is decoded twice, in the pieces the input
-// chooses and all at once: both must give the same messages and the same error, every message
+// remainder once an import was decoded. The stream is decoded three times: fed in the pieces the
+// input chooses, received as the worker receives it (each piece written where receiveBuffer()
+// asks, decoding after every read), and fed all at once. All three must give the same messages
+// and the same error, every message
 // must obey the input rules and survive an encode/decode round trip, and the bytes must be
 // accounted for exactly. Anything but a ProtocolError escaping is a bug.
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -49,6 +52,25 @@ class ServerSide {
     }
   }
 
+  // As the worker reads its socket: the piece goes where the decoder asks, in as many reads as
+  // that takes (a large OUT payload's own buffer takes no more than the payload).
+  void receive(std::span<const uint8_t> piece) {
+    if (!urbs_) {
+      // The handshake decoder has no receiving side; the URB stream may start within the piece,
+      // so only the handshake's own bytes are fed.
+      feed(piece);
+      return;
+    }
+    while (!piece.empty()) {
+      std::span<uint8_t> space = urbs_->receiveBuffer(piece.size());
+      FUZZ_REQUIRE(!space.empty() && space.size() <= piece.size());
+      std::copy_n(piece.begin(), space.size(), space.begin());
+      urbs_->received(space.size());
+      piece = piece.subspan(space.size());
+      drainRequests();
+    }
+  }
+
   // After an error the leftover depends on how much was fed before it: it is left at 0.
   Outcome finish() {
     if (!outcome_.error) {
@@ -74,12 +96,20 @@ class ServerSide {
   Outcome outcome_;
 };
 
+enum class Delivery { kFeed, kReceive };
+
 Outcome decode(const ServerDecodersInput& input,
-               const std::vector<std::span<const uint8_t>>& pieces) {
+               const std::vector<std::span<const uint8_t>>& pieces,
+               Delivery delivery = Delivery::kFeed) {
   ServerSide server(input);
   try {
-    for (auto piece : pieces)
-      server.feed(piece);
+    for (auto piece : pieces) {
+      if (delivery == Delivery::kReceive) {
+        server.receive(piece);
+      } else {
+        server.feed(piece);
+      }
+    }
   } catch (const proto::ProtocolError& error) {
     server.fail(error);
   }
@@ -104,9 +134,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzInput in({data, size});
   ServerDecodersInput input = ServerDecodersInput::read(in);
 
-  Outcome inPieces = decode(input, input.pieces.cut(input.stream));
+  std::vector<std::span<const uint8_t>> pieces = input.pieces.cut(input.stream);
+  Outcome inPieces = decode(input, pieces);
+  Outcome received = decode(input, pieces, Delivery::kReceive);
   Outcome atOnce = decode(input, {input.stream});
   FUZZ_REQUIRE(inPieces == atOnce);
+  FUZZ_REQUIRE(received == atOnce);
   checkAccounting(atOnce, input.stream.size());
   return 0;
 }

@@ -76,8 +76,19 @@ class UrbStreamDecoder {
  public:
   UrbStreamDecoder(Limits limits, EndpointLookup endpoints);
   void feed(std::span<const uint8_t> bytes);
+  // Receiving without a copy: where the next bytes of the stream go, at most `chunk` of them;
+  // then received(count) with what was written there. A large OUT payload whose header has been
+  // framed (by next()) gets its own buffer, the one the transfer will use, so that its bytes are
+  // written once, by the kernel. After such a payload the next read is one header long, so that
+  // the following payload is not swallowed into the shared buffer either.
+  std::span<uint8_t> receiveBuffer(size_t chunk);
+  void received(size_t count);
   std::optional<ClientUrbMessage> next();
+  // Bytes held of messages not yet returned by next().
   size_t buffered() const;
+
+  // OUT payloads from this size up are received into their own buffer; smaller ones are copied.
+  static constexpr size_t kDirectPayloadMinimum = 1024;
 
  private:
   // A header that passed validation, kept while its payload and descriptors arrive, so that the
@@ -86,16 +97,24 @@ class UrbStreamDecoder {
     ClientUrbMessage message;  // everything but payload and iso filled in
     TransferType type = TransferType::kControl;
     uint32_t maxIsoBytesPerInterval = 0;
-    size_t totalSize = 0;  // header + payload + descriptors, computed from validated fields
+    size_t payloadSize = 0;      // OUT data after the header
+    size_t descriptorsSize = 0;  // iso packet descriptors after the data
+    bool direct = false;         // the payload is received into the message's own buffer
+    size_t directReceived = 0;   // how much of it has arrived
   };
   Framed frameHeader();
   ClientUrbMessage finish(Framed framed);
+  size_t held() const { return end_ - start_; }
+  std::vector<uint8_t>& directPayload();
+  void startDirectPayload();
 
   Limits limits_;
   EndpointLookup endpoints_;
-  std::vector<uint8_t> buffer_;
-  size_t start_ = 0;  // first unconsumed byte of buffer_
+  std::vector<uint8_t> buffer_;  // [start_, end_) is received and not yet decoded
+  size_t start_ = 0;
+  size_t end_ = 0;
   std::optional<Framed> framed_;
+  bool lastPayloadDirect_ = false;
 };
 
 // Client side: decodes OP_REP_DEVLIST or OP_REP_IMPORT, whichever was asked for (R1).

@@ -1,12 +1,12 @@
 // Server side of the URB stream. Each message is framed from its header alone (validated before
 // a single payload byte is awaited), so the size it waits for is bounded by the limits, never by
 // what the peer wrote.
+#include <algorithm>
 #include <string>
 #include <utility>
 
 #include "protocol/byte_reader.h"
 #include "protocol/codec.h"
-#include "protocol/consumed_prefix.h"
 #include "protocol/hex.h"
 #include "protocol/iso_descriptor_codec.h"
 #include "protocol/urb_header.h"
@@ -93,20 +93,83 @@ UrbStreamDecoder::UrbStreamDecoder(Limits limits, EndpointLookup endpoints)
     : limits_(limits), endpoints_(std::move(endpoints)) {}
 
 void UrbStreamDecoder::feed(std::span<const uint8_t> bytes) {
-  dropConsumedPrefix(buffer_, start_);
-  buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
+  while (!bytes.empty()) {
+    std::span<uint8_t> space = receiveBuffer(bytes.size());
+    size_t count = std::min(space.size(), bytes.size());
+    std::copy_n(bytes.begin(), count, space.begin());
+    received(count);
+    bytes = bytes.subspan(count);
+  }
+}
+
+std::vector<uint8_t>& UrbStreamDecoder::directPayload() {
+  return std::get<CmdSubmit>(framed_->message).payload;
+}
+
+void UrbStreamDecoder::startDirectPayload() {
+  // The message is incomplete, so everything held after its header is the start of its payload.
+  size_t already = held() - kUrbHeaderSize;
+  std::vector<uint8_t>& payload = directPayload();
+  payload.resize(framed_->payloadSize);
+  auto from = buffer_.begin() + static_cast<std::ptrdiff_t>(start_ + kUrbHeaderSize);
+  std::copy_n(from, already, payload.begin());
+  end_ = start_ + kUrbHeaderSize;
+  framed_->direct = true;
+  framed_->directReceived = already;
+}
+
+std::span<uint8_t> UrbStreamDecoder::receiveBuffer(size_t chunk) {
+  if (framed_ && !framed_->direct && framed_->payloadSize >= kDirectPayloadMinimum &&
+      held() < kUrbHeaderSize + framed_->payloadSize) {
+    startDirectPayload();
+  }
+  if (framed_ && framed_->direct && framed_->directReceived < framed_->payloadSize) {
+    size_t left = framed_->payloadSize - framed_->directReceived;
+    return std::span<uint8_t>(directPayload())
+        .subspan(framed_->directReceived, std::min(chunk, left));
+  }
+  if (!framed_ && lastPayloadDirect_ && held() < kUrbHeaderSize) {
+    chunk = std::min(chunk, kUrbHeaderSize - held());
+  }
+  // Drop what was decoded (as dropConsumedPrefix does, with the end kept apart from the size so
+  // that the space is not zero-filled on every read).
+  if (start_ == end_) {
+    start_ = end_ = 0;
+    constexpr size_t kCapacityKeptWhenEmpty = 256 * 1024;
+    if (buffer_.size() > kCapacityKeptWhenEmpty) std::vector<uint8_t>().swap(buffer_);
+  } else if (start_ > 0 && start_ >= held()) {
+    std::copy(buffer_.begin() + static_cast<std::ptrdiff_t>(start_),
+              buffer_.begin() + static_cast<std::ptrdiff_t>(end_), buffer_.begin());
+    end_ -= start_;
+    start_ = 0;
+  }
+  if (buffer_.size() - end_ < chunk) buffer_.resize(end_ + chunk);
+  return std::span<uint8_t>(buffer_).subspan(end_, chunk);
+}
+
+void UrbStreamDecoder::received(size_t count) {
+  if (framed_ && framed_->direct && framed_->directReceived < framed_->payloadSize) {
+    framed_->directReceived += count;
+  } else {
+    end_ += count;
+  }
 }
 
 size_t UrbStreamDecoder::buffered() const {
-  return buffer_.size() - start_;
+  return held() + (framed_ && framed_->direct ? framed_->directReceived : 0);
 }
 
 std::optional<ClientUrbMessage> UrbStreamDecoder::next() {
   if (!framed_) {
-    if (buffered() < kUrbHeaderSize) return std::nullopt;
+    if (held() < kUrbHeaderSize) return std::nullopt;
     framed_ = frameHeader();
   }
-  if (buffered() < framed_->totalSize) return std::nullopt;
+  if (framed_->direct) {
+    if (framed_->directReceived < framed_->payloadSize) return std::nullopt;
+    if (held() < kUrbHeaderSize + framed_->descriptorsSize) return std::nullopt;
+  } else if (held() < kUrbHeaderSize + framed_->payloadSize + framed_->descriptorsSize) {
+    return std::nullopt;
+  }
   Framed framed = std::move(*framed_);
   framed_.reset();
   return finish(std::move(framed));
@@ -120,7 +183,7 @@ UrbStreamDecoder::Framed UrbStreamDecoder::frameHeader() {
     CmdUnlink unlink;
     unlink.base = {header.seqnum, header.devid, checkedDirection(header.direction), header.ep};
     unlink.unlink_seqnum = header.words[0];
-    return Framed{unlink, TransferType::kControl, 0, kUrbHeaderSize};
+    return Framed{.message = unlink};
   }
   if (header.command != static_cast<uint32_t>(Command::kCmdSubmit)) {
     throw ProtocolError(Rule::F3, "command",
@@ -156,9 +219,9 @@ UrbStreamDecoder::Framed UrbStreamDecoder::frameHeader() {
   submit.interval = static_cast<int32_t>(header.words[4]);
   submit.setup = header.setup;
 
-  uint64_t totalSize = kUrbHeaderSize;
-  if (direction == Direction::kOut)
-    totalSize += static_cast<uint64_t>(submit.transfer_buffer_length);
+  size_t payloadSize =
+      direction == Direction::kOut ? static_cast<size_t>(submit.transfer_buffer_length) : 0;
+  size_t descriptorsSize = 0;
   if (endpoint->type == TransferType::kIsochronous) {
     auto packets = static_cast<int32_t>(header.words[3]);
     if (packets < 1 || static_cast<uint32_t>(packets) > limits_.maxIsoPackets) {
@@ -167,22 +230,25 @@ UrbStreamDecoder::Framed UrbStreamDecoder::frameHeader() {
                               "isochronous endpoint, got " + std::to_string(packets));
     }
     submit.number_of_packets = packets;
-    totalSize += uint64_t{static_cast<uint32_t>(packets)} * kIsoPacketSize;
+    descriptorsSize = size_t{static_cast<uint32_t>(packets)} * kIsoPacketSize;
   } else {
     submit.number_of_packets = 0;  // rule I1: whatever the peer wrote means nothing here
   }
   if (endpoint->type == TransferType::kControl) checkControlSetup(submit);
 
-  return Framed{std::move(submit), endpoint->type, endpoint->maxIsoBytesPerInterval,
-                static_cast<size_t>(totalSize)};
+  return Framed{.message = std::move(submit),
+                .type = endpoint->type,
+                .maxIsoBytesPerInterval = endpoint->maxIsoBytesPerInterval,
+                .payloadSize = payloadSize,
+                .descriptorsSize = descriptorsSize};
 }
 
 ClientUrbMessage UrbStreamDecoder::finish(Framed framed) {
-  ByteReader reader(std::span<const uint8_t>(buffer_).subspan(start_ + kUrbHeaderSize,
-                                                              framed.totalSize - kUrbHeaderSize));
+  size_t inBuffer = (framed.direct ? 0 : framed.payloadSize) + framed.descriptorsSize;
+  ByteReader reader(std::span<const uint8_t>(buffer_).subspan(start_ + kUrbHeaderSize, inBuffer));
   if (auto* submit = std::get_if<CmdSubmit>(&framed.message)) {
-    if (submit->base.direction == Direction::kOut) {
-      auto payload = reader.bytes(static_cast<size_t>(submit->transfer_buffer_length));
+    if (submit->base.direction == Direction::kOut && !framed.direct) {
+      auto payload = reader.bytes(framed.payloadSize);
       submit->payload.assign(payload.begin(), payload.end());
     }
     if (framed.type == TransferType::kIsochronous) {
@@ -190,7 +256,8 @@ ClientUrbMessage UrbStreamDecoder::finish(Framed framed) {
       checkIsoPackets(*submit, framed.maxIsoBytesPerInterval);
     }
   }
-  start_ += framed.totalSize;
+  start_ += kUrbHeaderSize + inBuffer;
+  lastPayloadDirect_ = framed.direct;
   return std::move(framed.message);
 }
 

@@ -80,11 +80,10 @@ UrbEngine::UrbEngine(UniqueFd client, std::vector<uint8_t> alreadyReceived, Devi
       options_(narrowedByPolicy(std::move(options))),
       state_(backend.description(), options_.policy),
       devid_(backend.description().exported.device.devid()),
-      decoder_(options_.limits,
-               [this](uint32_t ep, proto::Direction direction) {
-                 return state_.endpoint(ep, direction);
-               }),
-      readBuffer_(std::max<size_t>(options.readChunkBytes, 1)) {
+      decoder_(options_.limits, [this](uint32_t ep, proto::Direction direction) {
+        return state_.endpoint(ep, direction);
+      }) {
+  options_.readChunkBytes = std::max<size_t>(options_.readChunkBytes, 1);
   if (options_.maxIsoPacketsPerTransfer == 0) {
     throw std::invalid_argument("maxIsoPacketsPerTransfer must be at least 1");
   }
@@ -139,9 +138,9 @@ EngineResult UrbEngine::run() {
 }
 
 void UrbEngine::serve() {
-  auto now = Clock::now();
-  readProgress_ = now;
-  writeProgress_ = now;
+  now_ = Clock::now();
+  readProgress_ = now_;
+  writeProgress_ = now_;
   while (!clientGone_ && !deviceGone_) {
     processInput();
     if (clientGone_ || deviceGone_) break;
@@ -187,8 +186,7 @@ std::optional<Clock::time_point> UrbEngine::stallDeadline() const {
 
 void UrbEngine::pollOnce() {
   bool reading = wantsInput();
-  auto now = Clock::now();
-  if (reading && !wasWantingInput_) readProgress_ = now;
+  if (reading && !wasWantingInput_) readProgress_ = now_;
   wasWantingInput_ = reading;
 
   std::vector<pollfd> fds;
@@ -203,13 +201,13 @@ void UrbEngine::pollOnce() {
 
   int timeoutMs = -1;
   auto consider = [&](Clock::time_point when) {
-    auto wait = std::chrono::ceil<std::chrono::milliseconds>(when - now).count();
+    auto wait = std::chrono::ceil<std::chrono::milliseconds>(when - now_).count();
     int ms = static_cast<int>(std::clamp<int64_t>(wait, 0, 60'000));
     timeoutMs = timeoutMs < 0 ? ms : std::min(timeoutMs, ms);
   };
   std::optional<Clock::time_point> backendDeadline;
   if (auto backendTimeout = backend_.nextTimeout()) {
-    backendDeadline = now + *backendTimeout;
+    backendDeadline = now_ + *backendTimeout;
     consider(*backendDeadline);
   }
   std::optional<Clock::time_point> stall = stallDeadline();
@@ -217,7 +215,7 @@ void UrbEngine::pollOnce() {
 
   retrySyscall("poll on the client socket and the device",
                [&] { return ::poll(fds.data(), static_cast<nfds_t>(fds.size()), timeoutMs); });
-  now = Clock::now();
+  now_ = Clock::now();
 
   short socketEvents = fds[0].revents;
   if ((socketEvents & POLLNVAL) != 0) throw std::logic_error("client socket is not open");
@@ -229,17 +227,17 @@ void UrbEngine::pollOnce() {
   if ((socketEvents & POLLOUT) != 0) flushOutbound();
   if ((socketEvents & POLLIN) != 0 && !clientGone_) readAvailable();
 
-  bool backendReady = backendDeadline && now >= *backendDeadline;
+  bool backendReady = backendDeadline && now_ >= *backendDeadline;
   for (size_t i = 1; i < fds.size(); ++i)
     backendReady = backendReady || fds[i].revents != 0;
   if (backendReady) backend_.handleEvents();
   if (!outbound_.empty() && !clientGone_) flushOutbound();
 
-  if (stall && Clock::now() >= *stall) {
+  if (stall && now_ >= *stall) {
     // Recomputed: the progress just made may have moved it.
     std::optional<Clock::time_point> current = stallDeadline();
-    if (current && Clock::now() >= *current) {
-      bool writing = !outbound_.empty() && Clock::now() >= writeProgress_ + options_.peerTimeout;
+    if (current && now_ >= *current) {
+      bool writing = !outbound_.empty() && now_ >= writeProgress_ + options_.peerTimeout;
       throw proto::ProtocolError(proto::Rule::F11, writing ? "socket" : "header",
                                  writing
                                      ? "the client has not read a reply for " +
@@ -262,7 +260,9 @@ void UrbEngine::readAvailable() {
 bool UrbEngine::readSocket() {
   // recvmsg, not recv(): glibc's recv() is the recvfrom system call, which the worker's
   // seccomp filter leaves out.
-  iovec part{readBuffer_.data(), readBuffer_.size()};
+  // Straight into the decoder's buffer, or into a large OUT payload's own one.
+  std::span<uint8_t> space = decoder_.receiveBuffer(options_.readChunkBytes);
+  iovec part{space.data(), space.size()};
   msghdr message{};
   message.msg_iov = &part;
   message.msg_iovlen = 1;
@@ -281,14 +281,14 @@ bool UrbEngine::readSocket() {
     clientGoneDetail_ = "end of stream";
     return false;
   }
-  decoder_.feed(std::span<const uint8_t>(readBuffer_.data(), static_cast<size_t>(got)));
-  readProgress_ = Clock::now();
-  return static_cast<size_t>(got) == readBuffer_.size();
+  decoder_.received(static_cast<size_t>(got));
+  readProgress_ = now_;
+  return static_cast<size_t>(got) == space.size();
 }
 
 void UrbEngine::flushOutbound() {
   try {
-    if (outbound_.writeTo(client_) > 0) writeProgress_ = Clock::now();
+    if (outbound_.writeTo(client_) > 0) writeProgress_ = now_;
   } catch (const std::system_error& error) {
     if (error.code() == std::errc::broken_pipe || error.code() == std::errc::connection_reset) {
       clientGone_ = true;
@@ -696,7 +696,7 @@ void UrbEngine::queueRetSubmit(proto::RetSubmit reply) {
   std::vector<uint8_t> header;
   std::vector<uint8_t> trailer;
   proto::encodeAroundPayload(reply, header, trailer);
-  if (outbound_.empty()) writeProgress_ = Clock::now();
+  if (outbound_.empty()) writeProgress_ = now_;
   // Three pieces that go out in one gathered write: the payload is never copied into a message.
   outbound_.push(std::move(header));
   outbound_.push(std::move(reply.payload));
@@ -709,7 +709,7 @@ void UrbEngine::queueRetUnlink(uint32_t seqnum, int32_t status) {
   reply.status = status;
   std::vector<uint8_t> bytes;
   proto::encode(reply, bytes);
-  if (outbound_.empty()) writeProgress_ = Clock::now();
+  if (outbound_.empty()) writeProgress_ = now_;
   outbound_.push(std::move(bytes));
 }
 

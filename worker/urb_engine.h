@@ -154,7 +154,6 @@ class UrbEngine {
   uint32_t devid_;
   proto::UrbStreamDecoder decoder_;
   OutboundQueue outbound_;
-  std::vector<uint8_t> readBuffer_;
   ReadOnlyStorageGuard storage_;          // guards.read_only; watches nothing otherwise
   std::set<std::string> refusalsLogged_;  // kinds of refusal already logged at warning level
 
@@ -172,6 +171,9 @@ class UrbEngine {
   bool deviceGone_ = false;
   bool closing_ = false;
   bool ran_ = false;
+  // Read once per turn of the loop, right after poll: on machines without a usable TSC (HPET,
+  // most emulated ones) every clock read is a system call.
+  std::chrono::steady_clock::time_point now_;
   std::chrono::steady_clock::time_point readProgress_;   // last byte in, or input re-enabled
   std::chrono::steady_clock::time_point writeProgress_;  // last byte out, or queue filled
   bool wasWantingInput_ = true;
