@@ -26,6 +26,13 @@ constexpr const char* kPolicyOption =
     "  --policy-dir DIR   policy files (default /etc/usbip-sandbox/devices.d; a missing default\n"
     "                     directory means no policy files, a missing DIR is an error)\n";
 
+constexpr const char* kWorkerOption =
+    "  --worker PATH      the usbip-worker program (default: next to usbip-host)\n";
+
+constexpr const char* kPeerTimeoutOption =
+    "  --peer-timeout SECONDS  cut off a client that leaves a message unfinished or does\n"
+    "                     not read its replies for this long (default 30)\n";
+
 constexpr const char* kPolicyRule =
     "Nothing is exported that no policy file allows or the command line names. A device named\n"
     "here stands for a policy with the default limits; a policy file that matches it still\n"
@@ -193,11 +200,9 @@ std::string helpText(Command command) {
       text += kAddressForms;
       text += kDeviceForms;
       text += kPolicyRule;
-      text +=
-          "\nOptions:\n"
-          "  --worker PATH      the usbip-worker program (default: next to usbip-host)\n"
-          "  --peer-timeout SECONDS  cut off a client that leaves a message unfinished or does\n"
-          "                     not read its replies for this long (default 30)\n";
+      text += "\nOptions:\n";
+      text += kWorkerOption;
+      text += kPeerTimeoutOption;
       text += kPolicyOption;
       text += kCommonOptions;
       break;
@@ -214,11 +219,9 @@ std::string helpText(Command command) {
       text += kAddressForms;
       text += kDeviceForms;
       text += kPolicyRule;
-      text +=
-          "\nOptions:\n"
-          "  --worker PATH      the usbip-worker program (default: next to usbip-host)\n"
-          "  --peer-timeout SECONDS  cut off a client that leaves a message unfinished or does\n"
-          "                     not read its replies for this long (default 30)\n";
+      text += "\nOptions:\n";
+      text += kWorkerOption;
+      text += kPeerTimeoutOption;
       text += kPolicyOption;
       text += kCommonOptions;
       break;
@@ -234,8 +237,8 @@ std::string helpText(Command command) {
           "device need not be plugged in yet: it is exported while it is present. This is what\n"
           "usbip-host@NAME.service runs.\n"
           "\n"
-          "Options:\n"
-          "  --worker PATH      the usbip-worker program (default: next to usbip-host)\n";
+          "Options:\n";
+      text += kWorkerOption;
       text += kPolicyOption;
       text += kCommonOptions;
       break;
