@@ -15,17 +15,10 @@
 #include "broker/worker_session.h"
 #include "common/syscall.h"
 #include "ipc/send_only_fd_stream.h"
+#include "ipc/worker_message_limits.h"
 
 namespace usbip {
 namespace {
-
-// IPC messages from a worker are tiny; a worker sending more is broken or hostile.
-capnp::ReaderOptions workerMessageLimits() {
-  capnp::ReaderOptions options;
-  options.traversalLimitInWords = 16 * 1024;
-  options.nestingLimit = 16;
-  return options;
-}
 
 // Serves ipc::Broker on `brokerEnd` until the worker disconnects, kills the worker if it broke
 // the session table, then relays its log until it has exited.
@@ -44,7 +37,7 @@ void serveWorker(ExportRegistry& registry, UniqueFd brokerEnd, UniqueFd logReadE
   // Descriptors go to the worker, never from it.
   ipc::SendOnlyFdStream messages(*stream);
   capnp::TwoPartyVatNetwork network(messages, ipc::kMaxFdsPerBrokerMessage,
-                                    capnp::rpc::twoparty::Side::SERVER, workerMessageLimits());
+                                    capnp::rpc::twoparty::Side::SERVER, ipc::workerMessageLimits());
   auto violation = kj::newPromiseAndFulfiller<void>();
   auto rpc = capnp::makeRpcServer(
       network, kj::heap<WorkerSession>(registry, std::move(client), reverseBusid, context, lease,

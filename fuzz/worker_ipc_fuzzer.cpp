@@ -24,6 +24,7 @@
 #include "common/unique_fd.h"
 #include "fuzz/check.h"
 #include "ipc/send_only_fd_stream.h"
+#include "ipc/worker_message_limits.h"
 
 namespace usbip::fuzz {
 namespace {
@@ -34,14 +35,6 @@ constexpr const char* kPeer = "unix";  // the client connection's peer, as accep
 ExportRegistry& registry() {
   static ExportRegistry shared(simulatedOnly({"hid", "cdc", "uac"}));
   return shared;
-}
-
-// As usbip-host reads a worker's messages (broker/worker_supervisor.cpp, workerMessageLimits).
-capnp::ReaderOptions workerMessageLimits() {
-  capnp::ReaderOptions options;
-  options.traversalLimitInWords = 16 * 1024;
-  options.nestingLimit = 16;
-  return options;
 }
 
 struct SocketPair {
@@ -82,7 +75,8 @@ void serve(std::span<const uint8_t> data) {
         kj::LowLevelAsyncIoProvider::TAKE_OWNERSHIP | kj::LowLevelAsyncIoProvider::ALREADY_CLOEXEC);
     ipc::SendOnlyFdStream messages(*stream);
     capnp::TwoPartyVatNetwork network(messages, ipc::kMaxFdsPerBrokerMessage,
-                                      capnp::rpc::twoparty::Side::SERVER, workerMessageLimits());
+                                      capnp::rpc::twoparty::Side::SERVER,
+                                      ipc::workerMessageLimits());
     auto violation = kj::newPromiseAndFulfiller<void>();
     auto rpc = capnp::makeRpcServer(
         network,
