@@ -12,6 +12,7 @@
 #include "broker/usb_device.h"
 #include "policy/decision.h"
 #include "policy/policy_error.h"
+#include "protocol/speed_name.h"
 
 namespace usbip {
 namespace {
@@ -73,7 +74,7 @@ Row rowFor(const UsbDevice& d, const policy::PolicySet& set) {
   if (!d.product.empty()) name += (name.empty() ? "" : " ") + d.product;
   return {r.busid,
           fmt::format("{:04x}:{:04x}", r.idVendor, r.idProduct),
-          std::string(speedName(r.speed)),
+          proto::speedName(static_cast<uint32_t>(r.speed)),
           driversOf(d),
           exportable ? "yes" : (d.attributes.attachedThroughVhci ? "no (vhci)" : "no (hub)"),
           policyCell(policyColumn(set, d)),
@@ -124,8 +125,8 @@ void printJson(const std::vector<UsbDevice>& devices, const policy::PolicySet& s
         "\"exportable\": {}, \"refusal\": {}, \"policy\": {}}}",
         i ? "," : "", jsonString(r.busid), r.busnum, r.devnum, r.idVendor, r.idProduct,
         jsonString(d.manufacturer), jsonString(d.product), jsonString(d.attributes.serial),
-        jsonString(d.attributes.portPath), speedName(r.speed), r.bDeviceClass,
-        jsonString(driversOf(d)), decision.allowed ? "true" : "false",
+        jsonString(d.attributes.portPath), proto::speedName(static_cast<uint32_t>(r.speed)),
+        r.bDeviceClass, jsonString(driversOf(d)), decision.allowed ? "true" : "false",
         decision.allowed ? "null" : jsonString(decision.reason), policyJson(policyColumn(set, d)));
   }
   out += devices.empty() ? "]\n" : "\n]\n";

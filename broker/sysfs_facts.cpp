@@ -15,26 +15,6 @@ proto::Speed speedFromSysfs(std::string_view mbps) {
   return proto::Speed::kUnknown;
 }
 
-std::string_view speedName(proto::Speed speed) {
-  switch (speed) {
-    case proto::Speed::kLow:
-      return "low";
-    case proto::Speed::kFull:
-      return "full";
-    case proto::Speed::kHigh:
-      return "high";
-    case proto::Speed::kWireless:
-      return "wireless";
-    case proto::Speed::kSuper:
-      return "super";
-    case proto::Speed::kSuperPlus:
-      return "super+";
-    case proto::Speed::kUnknown:
-      break;
-  }
-  return "unknown";
-}
-
 bool isBehindVhci(const std::vector<SysfsAncestor>& ancestors) {
   return std::any_of(ancestors.begin(), ancestors.end(), [](const SysfsAncestor& a) {
     return a.driver == "vhci_hcd" || a.sysname.starts_with("vhci_hcd.");

@@ -41,7 +41,6 @@ struct SysfsAncestor {
 
 // Maps the sysfs "speed" attribute (Mbit/s as the kernel prints it) to the wire's speed.
 proto::Speed speedFromSysfs(std::string_view mbps);
-std::string_view speedName(proto::Speed speed);
 
 // True when one of the ancestors is vhci_hcd, the USB/IP client's virtual host controller.
 bool isBehindVhci(const std::vector<SysfsAncestor>& ancestors);

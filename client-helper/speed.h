@@ -20,8 +20,4 @@ HubSpeed hubSpeedFor(proto::Speed speed);
 // "hs" or "ss", as vhci_hcd's status files spell them.
 std::string_view hubSpeedName(HubSpeed hub);
 
-// "low", "full", "high", "wireless", "super", "super-plus"; "unknown" for 0 and "speed N" for
-// anything else (values read from the kernel are shown, never trusted to be known).
-std::string speedName(uint32_t speed);
-
 }  // namespace usbip::client

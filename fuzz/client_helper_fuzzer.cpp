@@ -23,7 +23,6 @@
 #include "client-helper/import.h"
 #include "client-helper/json.h"
 #include "client-helper/printable.h"
-#include "client-helper/speed.h"
 #include "client-helper/table.h"
 #include "common/socket.h"
 #include "common/syscall.h"
@@ -32,6 +31,7 @@
 #include "fuzz/fuzz_input.h"
 #include "protocol/codec.h"
 #include "protocol/errors.h"
+#include "protocol/speed_name.h"
 
 namespace usbip::fuzz {
 namespace {
@@ -109,7 +109,7 @@ void showList(const proto::OpRepDevlist& list) {
     checkShownText(d.busid);
     checkShownText(d.path);
     table.addRow({client::printable(d.busid), client::vidPid(d),
-                  client::speedName(static_cast<uint32_t>(d.speed)),
+                  proto::speedName(static_cast<uint32_t>(d.speed)),
                   client::classTriple(d.bDeviceClass, d.bDeviceSubClass, d.bDeviceProtocol),
                   std::to_string(exported.interfaces.size())});
     devices.push_back(client::deviceJson(d).str());

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "client-helper/speed.h"
+#include "protocol/speed_name.h"
 
 namespace usbip::client {
 
@@ -25,7 +26,7 @@ JsonObject deviceJson(const proto::DeviceRecord& device) {
       .number("busnum", device.busnum)
       .number("devnum", device.devnum)
       .number("devid", device.devid())
-      .text("speed", speedName(static_cast<uint32_t>(device.speed)))
+      .text("speed", proto::speedName(static_cast<uint32_t>(device.speed)))
       .text("vendor", fmt::format("{:04x}", device.idVendor))
       .text("product", fmt::format("{:04x}", device.idProduct))
       .text("bcdDevice", fmt::format("{:04x}", device.bcdDevice))

@@ -6,6 +6,7 @@
 #include "client-helper/speed.h"
 #include "client-helper/table.h"
 #include "common/socket.h"
+#include "protocol/speed_name.h"
 
 namespace usbip::client {
 namespace {
@@ -53,7 +54,7 @@ int runList(const Invocation& invocation, std::ostream& out) {
   Table table({"BUSID", "VID:PID", "SPEED", "CLASS", "INTERFACES"});
   for (const auto& exported : list.devices) {
     const auto& d = exported.device;
-    table.addRow({printable(d.busid), vidPid(d), speedName(static_cast<uint32_t>(d.speed)),
+    table.addRow({printable(d.busid), vidPid(d), proto::speedName(static_cast<uint32_t>(d.speed)),
                   classTriple(d.bDeviceClass, d.bDeviceSubClass, d.bDeviceProtocol),
                   interfacesText(exported.interfaces)});
   }

@@ -8,6 +8,7 @@
 #include "client-helper/speed.h"
 #include "client-helper/table.h"
 #include "client-helper/vhci.h"
+#include "protocol/speed_name.h"
 
 namespace usbip::client {
 
@@ -32,7 +33,7 @@ int runPort(const Invocation& invocation, std::ostream& out) {
       json.number("port", port.port)
           .text("hub", hubSpeedName(port.hub))
           .text("state", portStatusName(port.status))
-          .text("speed", speedName(port.speed))
+          .text("speed", proto::speedName(port.speed))
           .text("localBusid", port.localBusid)
           .number("remoteBusnum", port.devid >> 16)
           .number("remoteDevnum", port.devid & 0xffff);
@@ -55,7 +56,7 @@ int runPort(const Invocation& invocation, std::ostream& out) {
       {"PORT", "HUB", "STATE", "SPEED", "LOCAL-BUSID", "REMOTE-BUS/DEV", "REMOTE", "REMOTE-BUSID"});
   for (const auto& [port, record] : used) {
     table.addRow({std::to_string(port.port), std::string(hubSpeedName(port.hub)),
-                  portStatusName(port.status), speedName(port.speed), port.localBusid,
+                  portStatusName(port.status), proto::speedName(port.speed), port.localBusid,
                   busDev(port.devid >> 16, port.devid & 0xffff),
                   record ? printable(remoteOf(*record)) : "unknown",
                   record ? printable(record->busid) : "unknown"});
