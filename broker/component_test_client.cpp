@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "common/socket.h"
+#include "common/spawn.h"
 #include "common/syscall.h"
 
 namespace usbip::component_test {
@@ -36,20 +37,10 @@ Record recordAt(const std::vector<uint8_t>& b, size_t at) {
   return {text(b, at + 256, 32), be32(b, at + 288), be32(b, at + 292), b.at(at + 311)};
 }
 
-struct SpawnFileActions {
-  posix_spawn_file_actions_t actions;
-  SpawnFileActions() { posix_spawn_file_actions_init(&actions); }
-  ~SpawnFileActions() { posix_spawn_file_actions_destroy(&actions); }
-};
-
 // argv for usbip-host ARGS...; points into `args`, which must outlive it.
 std::vector<char*> hostArgv(std::vector<std::string>& args) {
   args.insert(args.begin(), USBIP_HOST_PATH);
-  std::vector<char*> argv;
-  for (auto& a : args)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
-  return argv;
+  return spawnArgv(args);
 }
 
 }  // namespace
@@ -82,8 +73,10 @@ Captured runHost(std::vector<std::string> args) {
   UniqueFd reader(out[0]);
   UniqueFd writer(out[1]);
   SpawnFileActions files;
-  posix_spawn_file_actions_adddup2(&files.actions, writer.get(), STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&files.actions, writer.get(), STDERR_FILENO);
+  checkSpawn(posix_spawn_file_actions_adddup2(&files.actions, writer.get(), STDOUT_FILENO),
+             "spawn: output pipe as stdout");
+  checkSpawn(posix_spawn_file_actions_adddup2(&files.actions, writer.get(), STDERR_FILENO),
+             "spawn: output pipe as stderr");
   pid_t pid = 0;
   const int rc =
       ::posix_spawn(&pid, USBIP_HOST_PATH, &files.actions, nullptr, argv.data(), environ);
@@ -108,7 +101,8 @@ HostProcess::HostProcess(std::vector<std::string> args, bool captureLog) {
     checkSyscall(::pipe2(pipe, O_CLOEXEC), "pipe for the host's log");
     logRead = UniqueFd(pipe[0]);
     logWrite = UniqueFd(pipe[1]);
-    posix_spawn_file_actions_adddup2(&files.actions, logWrite.get(), STDERR_FILENO);
+    checkSpawn(posix_spawn_file_actions_adddup2(&files.actions, logWrite.get(), STDERR_FILENO),
+               "spawn: log pipe as stderr");
   }
   const int rc =
       ::posix_spawn(&pid_, USBIP_HOST_PATH, &files.actions, nullptr, argv.data(), environ);

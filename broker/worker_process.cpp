@@ -13,29 +13,10 @@
 #include <memory>
 #include <vector>
 
+#include "common/spawn.h"
 #include "common/syscall.h"
 
 namespace usbip {
-namespace {
-
-// posix_spawn* report errors as their return value, not in errno.
-void checkSpawn(int rc, const char* what) {
-  if (rc != 0) throwErrno(rc, what);
-}
-
-struct FileActions {
-  posix_spawn_file_actions_t actions;
-  FileActions() { checkSpawn(posix_spawn_file_actions_init(&actions), "posix_spawn_file_actions"); }
-  ~FileActions() { posix_spawn_file_actions_destroy(&actions); }
-};
-
-struct SpawnAttributes {
-  posix_spawnattr_t attributes;
-  SpawnAttributes() { checkSpawn(posix_spawnattr_init(&attributes), "posix_spawnattr_init"); }
-  ~SpawnAttributes() { posix_spawnattr_destroy(&attributes); }
-};
-
-}  // namespace
 
 std::string defaultWorkerPath() {
   const auto self = std::filesystem::read_symlink("/proc/self/exe");
@@ -51,7 +32,7 @@ pid_t spawnWorker(const WorkerCommand& command, const UniqueFd& ipcEnd, const Un
                                   "move the worker's IPC descriptor"));
     source = moved.get();
   }
-  FileActions files;
+  SpawnFileActions files;
   checkSpawn(
       posix_spawn_file_actions_addopen(&files.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0),
       "spawn: stdin from /dev/null");
@@ -78,10 +59,7 @@ pid_t spawnWorker(const WorkerCommand& command, const UniqueFd& ipcEnd, const Un
   if (command.peerTimeoutSeconds) {
     args.insert(args.end(), {"--peer-timeout", std::to_string(*command.peerTimeoutSeconds)});
   }
-  std::vector<char*> argv;
-  for (auto& a : args)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
+  std::vector<char*> argv = spawnArgv(args);
   char* envp[] = {nullptr};
   pid_t pid = 0;
   checkSpawn(

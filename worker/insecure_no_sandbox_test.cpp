@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/spawn.h"
 #include "common/syscall.h"
 #include "common/unique_fd.h"
 
@@ -33,21 +34,20 @@ WorkerRun runWorkerWithoutBroker(std::vector<std::string> args) {
   checkSyscall(::pipe2(pipe, O_CLOEXEC), "pipe2");
   UniqueFd logRead(pipe[0]), logWrite(pipe[1]);
 
-  posix_spawn_file_actions_t files;
-  posix_spawn_file_actions_init(&files);
-  posix_spawn_file_actions_addopen(&files, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&files, logWrite.get(), STDERR_FILENO);
-  posix_spawn_file_actions_adddup2(&files, workerEnd.get(), 3);
+  SpawnFileActions files;
+  checkSpawn(
+      posix_spawn_file_actions_addopen(&files.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0),
+      "spawn: stdin from /dev/null");
+  checkSpawn(posix_spawn_file_actions_adddup2(&files.actions, logWrite.get(), STDERR_FILENO),
+             "spawn: log pipe as stderr");
+  checkSpawn(posix_spawn_file_actions_adddup2(&files.actions, workerEnd.get(), 3),
+             "spawn: IPC descriptor as fd 3");
   args.insert(args.begin(), USBIP_WORKER_PATH);
-  std::vector<char*> argv;
-  for (auto& a : args)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
+  std::vector<char*> argv = spawnArgv(args);
   char* envp[] = {nullptr};
   pid_t pid = 0;
-  const int rc = ::posix_spawn(&pid, USBIP_WORKER_PATH, &files, nullptr, argv.data(), envp);
-  posix_spawn_file_actions_destroy(&files);
-  if (rc != 0) throwErrno(rc, "spawn usbip-worker");
+  checkSpawn(::posix_spawn(&pid, USBIP_WORKER_PATH, &files.actions, nullptr, argv.data(), envp),
+             "spawn usbip-worker");
   workerEnd.reset();
   logWrite.reset();
   brokerEnd.reset();
