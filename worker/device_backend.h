@@ -20,10 +20,14 @@ namespace usbip::worker {
 // What the broker tells the worker about the device it exports, and what the engine needs to
 // answer the client and to know the endpoints: the raw descriptors as the device reports them.
 struct DeviceDescription {
-  proto::ExportedDevice exported;               // record sent in OP_REP_IMPORT / DEVLIST
-  std::vector<uint8_t> deviceDescriptor;        // 18 bytes
+  proto::ExportedDevice exported;                    // record sent in OP_REP_IMPORT / DEVLIST
+  std::vector<uint8_t> deviceDescriptor;             // 18 bytes
   std::vector<std::vector<uint8_t>> configurations;  // full configuration descriptors, in order
-  uint8_t activeConfiguration = 0;              // bConfigurationValue, 0 = unconfigured
+  uint8_t activeConfiguration = 0;                   // bConfigurationValue, 0 = unconfigured
+  // SET_CONFIGURATION to any other configuration is refused. True for a real device: usbfs would
+  // switch, but the host's own drivers would bind to the new configuration's interfaces before
+  // anything could claim them, handing the device back to the host it is exported from.
+  bool configurationFixed = false;
 };
 
 // One transfer handed to the device. Endpoint addresses carry the direction bit (0x81 = EP1 IN).
@@ -31,10 +35,10 @@ struct Transfer {
   uint64_t id = 0;  // chosen by the engine, unique while pending
   uint8_t endpoint = 0;
   proto::TransferType type = proto::TransferType::kControl;
-  std::array<uint8_t, 8> setup{};       // control only
-  std::vector<uint8_t> data;            // OUT: the data; IN: sized to the requested length
-  bool shortNotOk = false;              // IN only
-  bool zeroPacket = false;              // bulk OUT only
+  std::array<uint8_t, 8> setup{};  // control only
+  std::vector<uint8_t> data;       // OUT: the data; IN: sized to the requested length
+  bool shortNotOk = false;         // IN only
+  bool zeroPacket = false;         // bulk OUT only
   // Isochronous: one entry per packet (offset, length). The URB engine hands over at most 128
   // packets per transfer (usbfs's limit, rule I5), laid out back to back from offset 0.
   std::vector<proto::IsoPacket> iso;

@@ -132,6 +132,7 @@ LibusbBackend::LibusbBackend(UniqueFd usbfs, LibusbContext&& madeEarlier,
   grantedInterfaces_ =
       policy::claimableInterfaceMask(options_.limits, policy::interfacesInDescriptors(joined));
   description_ = describeDevice(identity_, std::move(raw), static_cast<uint8_t>(active));
+  description_.configurationFixed = true;
   claimActiveInterfaces();
   spdlog::info("device {:04x}:{:04x} on bus {} address {}: configuration {}, {} interface(s)",
                description_.exported.device.idVendor, description_.exported.device.idProduct,
@@ -397,20 +398,9 @@ void LibusbBackend::deliverDeferred() {
 }
 
 int LibusbBackend::setConfiguration(uint8_t value) {
-  if (value == description_.activeConfiguration) return 0;
-  // usbfs would let this descriptor switch once it released its interfaces, but the kernel
-  // probes the host's own drivers on the new configuration's interfaces the moment they exist,
-  // before anything could claim them: the device would be handed to the host it is exported
-  // from. A device that refuses SET_CONFIGURATION stalls it; so does the worker.
-  if (!configurationSwitchLogged_) {
-    configurationSwitchLogged_ = true;
-    spdlog::warn(
-        "SET_CONFIGURATION {} refused (stall): the device stays in configuration {}, because "
-        "switching would let the host's drivers bind to the new configuration. Choose the "
-        "configuration on the host (sysfs bConfigurationValue) before exporting the device",
-        value, description_.activeConfiguration);
-  }
-  return -EPIPE;
+  // The engine refuses a switch already (description_.configurationFixed); this stall is the
+  // same rule kept where the device is.
+  return value == description_.activeConfiguration ? 0 : -EPIPE;
 }
 
 int LibusbBackend::setInterface(uint8_t interface, uint8_t alternate) {

@@ -124,9 +124,8 @@ class LibusbBackend final : public DeviceBackend {
   DeviceDescription description_;
   std::map<uint64_t, std::unique_ptr<InFlight>> inFlight_;
   std::deque<Deferred> deferred_;
-  std::vector<uint8_t> claimed_;            // interface numbers
-  bool configurationSwitchLogged_ = false;  // the refusal is logged once per export
-  uint32_t grantedInterfaces_ = 0;          // bit N: interface N may be claimed
+  std::vector<uint8_t> claimed_;    // interface numbers
+  uint32_t grantedInterfaces_ = 0;  // bit N: interface N may be claimed
   std::exception_ptr callbackError_;
   bool drained_ = false;
 };

@@ -201,6 +201,29 @@ TEST_F(PolicyEngineTest, ConfigurationWhoseInterfacesAreAllClaimableIsEntered) {
   EXPECT_EQ(backend.calls(), std::vector<std::string>{"setConfiguration 2"});
 }
 
+class FixedConfigurationEngineTest : public testing::EngineFixture {
+ protected:
+  static DeviceDescription fixedDescription() {
+    DeviceDescription description = testing::testDeviceDescription();
+    description.configurationFixed = true;
+    return description;
+  }
+  FixedConfigurationEngineTest() : EngineFixture(fixedDescription()) {}
+};
+
+TEST_F(FixedConfigurationEngineTest, SwitchingConfigurationIsRefusedWithoutReachingTheDevice) {
+  start({});
+  // Configuration 2 exists and every interface of it may be claimed: only the switch is refused.
+  client->send(control(1, setupBytes(0x00, 0x09, 2, 0, 0)));
+  EXPECT_EQ(client->receiveRetSubmit().status, -EPIPE);
+  client->send(control(2, setupBytes(0x00, 0x09, 1, 0, 0)));  // the active one
+  EXPECT_EQ(client->receiveRetSubmit().status, 0);
+  client->send(control(3, setupBytes(0x00, 0x09, 2, 0, 0)));
+  EXPECT_EQ(client->receiveRetSubmit().status, -EPIPE);
+  EXPECT_EQ(backend.calls(), std::vector<std::string>{"setConfiguration 1"});
+  EXPECT_EQ(closeAndWait().stats.refused, 2u);
+}
+
 TEST_F(PolicyEngineTest, AbsentAlternateSettingIsRefused) {
   startWith({});
   client->send(control(1, setupBytes(0x01, 0x0b, 5, 0, 0)));  // interface 0, alternate 5

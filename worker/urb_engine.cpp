@@ -424,6 +424,12 @@ bool UrbEngine::handleControl(const proto::CmdSubmit& submit) {
 
 std::optional<std::string> UrbEngine::refusedByPolicy(const SpecialRequest& request) const {
   if (const auto* config = std::get_if<SetConfigurationRequest>(&request)) {
+    if (backend_.description().configurationFixed &&
+        config->value != state_.activeConfiguration()) {
+      return "SET_CONFIGURATION to another configuration than the one the device was exported in "
+             "(switching would let the host's drivers bind to the new configuration; choose it on "
+             "the host, sysfs bConfigurationValue, before exporting)";
+    }
     if (config->value <= 0xff &&
         !state_.mayEnterConfiguration(static_cast<uint8_t>(config->value))) {
       return "SET_CONFIGURATION to a configuration that is absent or has an interface the policy "

@@ -52,7 +52,8 @@ vm_log "the client's switch to configuration 2 was refused"
 vm__driver_is "$local_dev/$busid:1.0" usbfs ||
   vm_fail "the host's interface $busid:1.0 is no longer held for the worker"
 vm_block_device "$local_dev" 3 >/dev/null 2>&1 && vm_fail "configuration 2's disk appeared on the host"
-grep -q "SET_CONFIGURATION 2 refused" "/tmp/usbip-host.$busid.log" ||
+grep -qE "policy refused SET_CONFIGURATION to another configuration.*wValue 0x0002" \
+  "/tmp/usbip-host.$busid.log" ||
   vm_fail "the host did not log the refusal"
 
 # Back to the active configuration: answered without touching the device, and the import works.
