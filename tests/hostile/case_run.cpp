@@ -1,5 +1,7 @@
 #include "tests/hostile/case_run.h"
 
+#include <thread>
+
 namespace usbip::hostile {
 
 Connection& CaseRun::connect(WorkerExit exit, std::optional<std::string> rule) {
@@ -10,10 +12,20 @@ Connection& CaseRun::connect(WorkerExit exit, std::optional<std::string> rule) {
 }
 
 Connection& CaseRun::importTarget(WorkerExit exit, std::optional<std::string> rule) {
-  auto& connection = connect(exit, std::move(rule));
-  const auto reply = connection.import(target_.busid);
-  require(reply && reply->status == 0, "the target " + target_.busid + " could not be imported");
-  return connection;
+  // The previous case's last worker may still be handing the device back: the broker frees it
+  // right after it logs that worker's end, which is what the previous case waited for. A busy
+  // device is refused, and that worker ends as after any served client; the next try follows.
+  constexpr int kAttempts = 50;
+  for (int attempt = 1;; ++attempt) {
+    auto& connection = connect(exit, rule);
+    const auto reply = connection.import(target_.busid);
+    if (reply && reply->status == 0) return connection;
+    require(attempt < kAttempts, "the target " + target_.busid + " could not be imported");
+    expected_.back().exit = WorkerExit::kServed;
+    expected_.back().rule.reset();
+    connection.close();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 void CaseRun::use(Connection& connection, const Endpoint& endpoint) {
