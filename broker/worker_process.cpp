@@ -24,6 +24,16 @@ std::string defaultWorkerPath() {
 }
 
 pid_t spawnWorker(const WorkerCommand& command, const UniqueFd& ipcEnd, const UniqueFd& stderrEnd) {
+  std::vector<std::string> arguments = {"--log-level", command.logLevel};
+  if (command.peerTimeoutSeconds) {
+    arguments.insert(arguments.end(),
+                     {"--peer-timeout", std::to_string(*command.peerTimeoutSeconds)});
+  }
+  return spawnWorkerProgram(command.path, arguments, ipcEnd, stderrEnd);
+}
+
+pid_t spawnWorkerProgram(const std::string& path, const std::vector<std::string>& arguments,
+                         const UniqueFd& ipcEnd, const UniqueFd& stderrEnd) {
   // dup2(fd, fd) would leave close-on-exec set; keep the source away from the target number.
   UniqueFd moved;
   int source = ipcEnd.get();
@@ -55,16 +65,13 @@ pid_t spawnWorker(const WorkerCommand& command, const UniqueFd& ipcEnd, const Un
                                POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID),
       "spawn: flags");
 
-  std::vector<std::string> args = {command.path, "--log-level", command.logLevel};
-  if (command.peerTimeoutSeconds) {
-    args.insert(args.end(), {"--peer-timeout", std::to_string(*command.peerTimeoutSeconds)});
-  }
+  std::vector<std::string> args = {path};
+  args.insert(args.end(), arguments.begin(), arguments.end());
   std::vector<char*> argv = spawnArgv(args);
   char* envp[] = {nullptr};
   pid_t pid = 0;
-  checkSpawn(
-      posix_spawn(&pid, command.path.c_str(), &files.actions, &attrs.attributes, argv.data(), envp),
-      ("start worker " + command.path).c_str());
+  checkSpawn(posix_spawn(&pid, path.c_str(), &files.actions, &attrs.attributes, argv.data(), envp),
+             ("start worker " + path).c_str());
   return pid;
 }
 

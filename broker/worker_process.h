@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/unique_fd.h"
 
@@ -28,6 +29,10 @@ std::string defaultWorkerPath();
 // empty signal mask and a session of its own (a terminal's ^C reaches the broker, which stops
 // its workers).
 pid_t spawnWorker(const WorkerCommand& command, const UniqueFd& ipcEnd, const UniqueFd& stderrEnd);
+// The same with the program and its arguments (argv[1] on) given as they are; for the tests
+// that start the real usbip-worker as the broker does, with arguments the broker never passes.
+pid_t spawnWorkerProgram(const std::string& path, const std::vector<std::string>& arguments,
+                         const UniqueFd& ipcEnd, const UniqueFd& stderrEnd);
 
 // Waits for `pid` to exit without reaping it (the caller reaps it with reapWorker(), after it has
 // stopped using the pid, so the pid cannot be reused while someone may still signal it).

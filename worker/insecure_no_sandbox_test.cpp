@@ -3,7 +3,6 @@
 // it enters the sandbox. (usbip-host never passes the flag: its workers get --log-level only.)
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "common/spawn.h"
+#include "broker/worker_process.h"
 #include "common/syscall.h"
 #include "common/unique_fd.h"
 
@@ -34,20 +33,7 @@ WorkerRun runWorkerWithoutBroker(std::vector<std::string> args) {
   checkSyscall(::pipe2(pipe, O_CLOEXEC), "pipe2");
   UniqueFd logRead(pipe[0]), logWrite(pipe[1]);
 
-  SpawnFileActions files;
-  checkSpawn(
-      posix_spawn_file_actions_addopen(&files.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0),
-      "spawn: stdin from /dev/null");
-  checkSpawn(posix_spawn_file_actions_adddup2(&files.actions, logWrite.get(), STDERR_FILENO),
-             "spawn: log pipe as stderr");
-  checkSpawn(posix_spawn_file_actions_adddup2(&files.actions, workerEnd.get(), 3),
-             "spawn: IPC descriptor as fd 3");
-  args.insert(args.begin(), USBIP_WORKER_PATH);
-  std::vector<char*> argv = spawnArgv(args);
-  char* envp[] = {nullptr};
-  pid_t pid = 0;
-  checkSpawn(::posix_spawn(&pid, USBIP_WORKER_PATH, &files.actions, nullptr, argv.data(), envp),
-             "spawn usbip-worker");
+  const pid_t pid = spawnWorkerProgram(USBIP_WORKER_PATH, args, workerEnd, logWrite);
   workerEnd.reset();
   logWrite.reset();
   brokerEnd.reset();
