@@ -56,8 +56,8 @@ class ServerSide {
   // that takes (a large OUT payload's own buffer takes no more than the payload).
   void receive(std::span<const uint8_t> piece) {
     if (!urbs_) {
-      // The handshake decoder has no receiving side; the URB stream may start within the piece,
-      // so only the handshake's own bytes are fed.
+      // The handshake decoder has no receiving side: the piece is fed, and the part of it after
+      // an import (the start of the URB stream) reaches the URB decoder through feed() too.
       feed(piece);
       return;
     }

@@ -7,6 +7,7 @@
 
 #include "protocol/byte_reader.h"
 #include "protocol/codec.h"
+#include "protocol/consumed_prefix.h"
 #include "protocol/hex.h"
 #include "protocol/iso_descriptor_codec.h"
 #include "protocol/urb_header.h"
@@ -131,18 +132,7 @@ std::span<uint8_t> UrbStreamDecoder::receiveBuffer(size_t chunk) {
   if (!framed_ && lastPayloadDirect_ && held() < kUrbHeaderSize) {
     chunk = std::min(chunk, kUrbHeaderSize - held());
   }
-  // Drop what was decoded (as dropConsumedPrefix does, with the end kept apart from the size so
-  // that the space is not zero-filled on every read).
-  if (start_ == end_) {
-    start_ = end_ = 0;
-    constexpr size_t kCapacityKeptWhenEmpty = 256 * 1024;
-    if (buffer_.size() > kCapacityKeptWhenEmpty) std::vector<uint8_t>().swap(buffer_);
-  } else if (start_ > 0 && start_ >= held()) {
-    std::copy(buffer_.begin() + static_cast<std::ptrdiff_t>(start_),
-              buffer_.begin() + static_cast<std::ptrdiff_t>(end_), buffer_.begin());
-    end_ -= start_;
-    start_ = 0;
-  }
+  dropConsumedPrefix(buffer_, start_, end_);
   if (buffer_.size() - end_ < chunk) buffer_.resize(end_ + chunk);
   return std::span<uint8_t>(buffer_).subspan(end_, chunk);
 }
