@@ -1,6 +1,8 @@
 #include "common/socket.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -15,8 +17,7 @@ std::string tempSocketPath(const char* name) {
       .string();
 }
 
-void roundTrip(const Address& listenAt, const Address& dialTo) {
-  auto listener = listenOn(listenAt);
+void roundTrip(const UniqueFd& listener, const Address& listenAt, const Address& dialTo) {
   std::thread client([&] {
     auto fd = connectTo(dialTo);
     const char hello[] = "ping";
@@ -35,12 +36,21 @@ void roundTrip(const Address& listenAt, const Address& dialTo) {
 
 TEST(Socket, UnixRoundTrip) {
   const auto path = tempSocketPath("usbip-sock-test");
-  roundTrip(parseAddress("unix:" + path), parseAddress("unix:" + path));
+  const Address address = parseAddress("unix:" + path);
+  roundTrip(listenOn(address), address, address);
   std::filesystem::remove(path);
 }
 
 TEST(Socket, TcpLoopbackRoundTrip) {
-  roundTrip(parseAddress("tcp:127.0.0.1:38471"), parseAddress("tcp:127.0.0.1:38471"));
+  // Port 0, then the one the kernel chose: a fixed port can be some other connection's
+  // ephemeral port at that moment (the tests beside this one make hundreds).
+  Address address = parseAddress("tcp:127.0.0.1:0");
+  const UniqueFd listener = listenOn(address);
+  sockaddr_in bound{};
+  socklen_t length = sizeof bound;
+  ASSERT_EQ(::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&bound), &length), 0);
+  address.port = ntohs(bound.sin_port);
+  roundTrip(listener, address, address);
 }
 
 // Firecracker's hybrid vsock: the host dials the unix socket, says CONNECT, and must see OK first.
