@@ -33,6 +33,11 @@ constexpr const char* kPeerTimeoutOption =
     "  --peer-timeout SECONDS  cut off a client that leaves a message unfinished or does\n"
     "                     not read its replies for this long (default 30)\n";
 
+constexpr const char* kUsbfsMemoryOption =
+    "  --no-usbfs-memory  keep transfer buffers in ordinary memory, which usbfs copies, instead\n"
+    "                     of memory mapped from the device's usbfs node; for hosts where that\n"
+    "                     memory is uncached (some ARM boards) and so slower to copy from\n";
+
 constexpr const char* kPolicyRule =
     "Nothing is exported that no policy file allows or the command line names. A device named\n"
     "here stands for a policy with the default limits; a policy file that matches it still\n"
@@ -96,6 +101,8 @@ Invocation parseCommandLine(std::span<const std::string> arguments) {
       inv.policyDir = *dir;
     } else if (auto timeout = optionValue("--peer-timeout")) {
       inv.peerTimeoutSeconds = static_cast<unsigned>(parsePeerTimeout(*timeout).count());
+    } else if (arg == "--no-usbfs-memory") {
+      inv.usbfsMemory = false;
     } else if (arg == "--json") {
       inv.json = true;
     } else if (arg == "--") {
@@ -117,6 +124,9 @@ Invocation parseCommandLine(std::span<const std::string> arguments) {
                              inv.command == Command::kExport;
   if (inv.workerPath && !startsWorkers) {
     usage("option --worker applies to listen, connect and export only");
+  }
+  if (!inv.usbfsMemory && !startsWorkers) {
+    usage("option --no-usbfs-memory applies to listen, connect and export only");
   }
   if (inv.peerTimeoutSeconds && inv.command != Command::kListen &&
       inv.command != Command::kConnect) {
@@ -186,7 +196,8 @@ std::string helpText(Command command) {
     case Command::kListen:
       text =
           "Usage: usbip-host listen ADDR [DEVICE...] [--policy-dir DIR] [--worker PATH]\n"
-          "                         [--peer-timeout SECONDS] [--log-level LEVEL]\n"
+          "                         [--peer-timeout SECONDS] [--no-usbfs-memory]\n"
+          "                         [--log-level LEVEL]\n"
           "\n"
           "Listens on ADDR and speaks USB/IP as usbipd does: OP_REQ_DEVLIST lists the devices the\n"
           "client may import, OP_REQ_IMPORT imports one of them. Offered are the DEVICEs and the\n"
@@ -203,13 +214,15 @@ std::string helpText(Command command) {
       text += "\nOptions:\n";
       text += kWorkerOption;
       text += kPeerTimeoutOption;
+      text += kUsbfsMemoryOption;
       text += kPolicyOption;
       text += kCommonOptions;
       break;
     case Command::kConnect:
       text =
           "Usage: usbip-host connect ADDR DEVICE [--policy-dir DIR] [--worker PATH]\n"
-          "                          [--peer-timeout SECONDS] [--log-level LEVEL]\n"
+          "                          [--peer-timeout SECONDS] [--no-usbfs-memory]\n"
+          "                          [--log-level LEVEL]\n"
           "\n"
           "Dials a usbip-client-helper listening on ADDR and exports DEVICE over that connection\n"
           "(the plain USB/IP protocol with the roles of dialer and listener swapped). Reconnects\n"
@@ -222,12 +235,14 @@ std::string helpText(Command command) {
       text += "\nOptions:\n";
       text += kWorkerOption;
       text += kPeerTimeoutOption;
+      text += kUsbfsMemoryOption;
       text += kPolicyOption;
       text += kCommonOptions;
       break;
     case Command::kExport:
       text =
-          "Usage: usbip-host export NAME [--policy-dir DIR] [--worker PATH] [--log-level LEVEL]\n"
+          "Usage: usbip-host export NAME [--policy-dir DIR] [--worker PATH] [--no-usbfs-memory]\n"
+          "                         [--log-level LEVEL]\n"
           "\n"
           "Exports the one device that policy file NAME.toml describes, as its [export] table "
           "says:\n"
@@ -239,6 +254,7 @@ std::string helpText(Command command) {
           "\n"
           "Options:\n";
       text += kWorkerOption;
+      text += kUsbfsMemoryOption;
       text += kPolicyOption;
       text += kCommonOptions;
       break;

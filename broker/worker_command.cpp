@@ -9,7 +9,7 @@ namespace usbip {
 
 WorkerCommand workerCommandFor(const Invocation& invocation) {
   WorkerCommand command{invocation.workerPath.value_or(defaultWorkerPath()), invocation.logLevel,
-                        invocation.peerTimeoutSeconds};
+                        invocation.peerTimeoutSeconds, invocation.usbfsMemory};
   if (::access(command.path.c_str(), X_OK) != 0) {
     throw std::runtime_error("worker program " + command.path +
                              " is missing or not executable (use --worker PATH)");

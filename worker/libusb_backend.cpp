@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -14,6 +15,7 @@
 #include "policy/descriptor_interfaces.h"
 #include "worker/descriptors.h"
 #include "worker/libusb_status.h"
+#include "worker/transfer_memory.h"
 #include "worker/usbfs_descriptors.h"
 
 namespace usbip::worker {
@@ -134,6 +136,13 @@ LibusbBackend::LibusbBackend(UniqueFd usbfs, LibusbContext&& madeEarlier,
   description_ = describeDevice(identity_, std::move(raw), static_cast<uint8_t>(active));
   description_.configurationFixed = true;
   claimActiveInterfaces();
+  // From here on transfer buffers may be usbfs memory (in the usbip-worker program), which
+  // usbfs hands to the host controller without copying.
+  if (options_.usbfsMemory) {
+    usesTransferMemory_ = transfer_memory::install(usbfs_.get());
+  } else {
+    spdlog::info("transfer buffers stay in ordinary memory (--no-usbfs-memory): usbfs copies them");
+  }
   spdlog::info("device {:04x}:{:04x} on bus {} address {}: configuration {}, {} interface(s)",
                description_.exported.device.idVendor, description_.exported.device.idProduct,
                identity_.busnum, identity_.devnum, active, claimed_.size());
@@ -145,6 +154,8 @@ LibusbBackend::~LibusbBackend() {
   } catch (const std::exception& error) {
     spdlog::error("libusb backend: drain on destruction failed: {}", error.what());
   }
+  // Before the fd closes: its number could be reused by another file.
+  if (usesTransferMemory_) retireTransferMemory();
   if (!inFlight_.empty()) {
     // libusb may still hold pointers into these; closing the fd makes the kernel kill the URBs,
     // and the process is about to end, so leaking them is the safe choice.
@@ -449,6 +460,22 @@ void LibusbBackend::handleEvents() {
   rethrowCallbackError();
 }
 
+void LibusbBackend::retireTransferMemory() {
+  transfer_memory::retire();
+  usesTransferMemory_ = false;
+  UsbfsMemoryStats stats = transfer_memory::stats();
+  if (stats.served == 0 && stats.refused == 0) return;
+  std::string refusal;
+  if (stats.firstMapErrno != 0) {
+    refusal =
+        fmt::format("; usbfs refused memory first with {}", std::strerror(stats.firstMapErrno));
+  }
+  spdlog::info(
+      "usbfs memory: {} buffer(s) of 4 KiB to 1 MiB served from it ({} mapping(s)), {} from the "
+      "heap (pool full or mapping refused: usbfs copies those){}; at most {} KiB mapped",
+      stats.served, stats.mappings, stats.refused, refusal, stats.peakMappedBytes / 1024);
+}
+
 void LibusbBackend::rethrowCallbackError() {
   if (callbackError_) std::rethrow_exception(std::exchange(callbackError_, nullptr));
 }
@@ -476,6 +503,7 @@ void LibusbBackend::drain() {
   }
   releaseInterfaces();
   drained_ = true;
+  if (usesTransferMemory_) retireTransferMemory();
 }
 
 }  // namespace usbip::worker

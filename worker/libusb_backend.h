@@ -51,6 +51,9 @@ struct LibusbBackendOptions {
   // broker granted this descriptor with USBDEVFS_DROP_PRIVILEGES (the same mask, computed with
   // policy::claimableInterfaceMask from the same descriptors). The others keep their host driver.
   policy::UrbLimits limits;
+  // Transfer buffers in memory mapped from the usbfs fd, which usbfs does not copy
+  // (transfer_memory.h); false keeps them on the heap (usbip-host --no-usbfs-memory).
+  bool usbfsMemory = true;
 };
 
 class LibusbBackend final : public DeviceBackend {
@@ -112,6 +115,7 @@ class LibusbBackend final : public DeviceBackend {
   void claimActiveInterfaces();
   void releaseInterfaces();
   void rethrowCallbackError();
+  void retireTransferMemory();
 
   // Declared in this order so that the handle closes before the context exits and the fd
   // closes last.
@@ -128,6 +132,7 @@ class LibusbBackend final : public DeviceBackend {
   uint32_t grantedInterfaces_ = 0;  // bit N: interface N may be claimed
   std::exception_ptr callbackError_;
   bool drained_ = false;
+  bool usesTransferMemory_ = false;  // this backend installed the process's usbfs memory
 };
 
 }  // namespace usbip::worker

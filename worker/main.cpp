@@ -44,10 +44,12 @@ constexpr int kExitClientMisbehaved = 4;  // the client broke the protocol or st
 constexpr int kIpcFd = 3;
 
 constexpr const char* kHelp =
-    "Usage: usbip-worker [--log-level LEVEL] [--peer-timeout SECONDS] [--insecure-no-sandbox]\n"
+    "Usage: usbip-worker [--log-level LEVEL] [--peer-timeout SECONDS] [--no-usbfs-memory]\n"
+    "                    [--insecure-no-sandbox]\n"
     "\n"
     "Serves one USB/IP client connection. Started by usbip-host with its IPC socket as fd 3;\n"
     "not meant to be run by hand. --peer-timeout: rule F11's timeout (default 30).\n"
+    "--no-usbfs-memory: transfer buffers on the heap, copied by usbfs (usbip-host's option).\n"
     "--insecure-no-sandbox is for debugging under gdb or strace.\n"
     "\n"
     "Exit status: 0 client served, 1 failure, 2 usage error, 4 the client broke the protocol.\n";
@@ -56,6 +58,7 @@ struct Options {
   std::string logLevel = "info";
   std::chrono::milliseconds peerTimeout = kHandshakeTimeout;  // F11, handshake and URB stream
   bool insecureNoSandbox = false;
+  bool usbfsMemory = true;  // transfer buffers in memory mapped from usbfs
 };
 
 Options parseOptions(int argc, char** argv) {
@@ -73,6 +76,8 @@ Options parseOptions(int argc, char** argv) {
       options.peerTimeout = parsePeerTimeout(argv[++i]);
     } else if (arg == "--insecure-no-sandbox") {
       options.insecureNoSandbox = true;
+    } else if (arg == "--no-usbfs-memory") {
+      options.usbfsMemory = false;
     } else {
       throw std::invalid_argument("unknown argument '" + arg + "'");
     }
@@ -110,7 +115,8 @@ int answerDevlist(BrokerClient& broker, const UniqueFd& client, const std::strin
   return kExitServed;
 }
 
-std::unique_ptr<DeviceBackend> makeBackend(ImportOutcome& outcome, LibusbContext& libusb) {
+std::unique_ptr<DeviceBackend> makeBackend(ImportOutcome& outcome, LibusbContext& libusb,
+                                           const Options& workerOptions) {
   if (auto* simulated = std::get_if<ImportedSimulated>(&outcome)) {
     return sim::makeSimulatedDevice(simulated->name, sim::SimOptions{});
   }
@@ -118,6 +124,7 @@ std::unique_ptr<DeviceBackend> makeBackend(ImportOutcome& outcome, LibusbContext
   const auto& r = usbfs.exported.device;
   LibusbBackendOptions options;
   options.limits = usbfs.limits;
+  options.usbfsMemory = workerOptions.usbfsMemory;
   return std::make_unique<LibusbBackend>(
       std::move(usbfs.device), std::move(libusb),
       DeviceIdentity{r.path, r.busid, r.busnum, r.devnum, r.speed}, options);
@@ -169,7 +176,7 @@ int serveDevice(UniqueFd client, std::vector<uint8_t> alreadyReceived, DeviceBac
 
 int answerImport(BrokerClient& broker, UniqueFd client, proto::HandshakeDecoder& decoder,
                  std::string busid, const ClientConnection& connection, LibusbContext& libusb,
-                 std::chrono::milliseconds peerTimeout, const std::string& context) {
+                 const Options& options, const std::string& context) {
   const std::string& reverseBusid = connection.reverseBusid;
   // In reverse mode the client helper names no device: it means the one this connection exports.
   if (busid.empty() && !reverseBusid.empty()) busid = reverseBusid;
@@ -183,7 +190,7 @@ int answerImport(BrokerClient& broker, UniqueFd client, proto::HandshakeDecoder&
   std::unique_ptr<DeviceBackend> backend;
   if (!std::holds_alternative<ImportRefused>(outcome)) {
     try {
-      backend = makeBackend(outcome, libusb);
+      backend = makeBackend(outcome, libusb, options);
 #ifdef USBIP_WORKER_TEST_HOOKS
       backend = test_hooks::withTestHook(std::move(backend));
 #endif
@@ -204,7 +211,7 @@ int answerImport(BrokerClient& broker, UniqueFd client, proto::HandshakeDecoder&
     return kExitServed;
   }
   spdlog::info("{}: imported {}", context, record.busid);
-  return serveDevice(std::move(client), decoder.takeRemainder(), *backend, peerTimeout,
+  return serveDevice(std::move(client), decoder.takeRemainder(), *backend, options.peerTimeout,
                      limitsOf(outcome), context);
 }
 
@@ -244,8 +251,8 @@ int run(const Options& options) {
   }
   auto socket = std::move(connection.socket);
   return answerImport(broker, std::move(socket), decoder,
-                      std::get<proto::OpReqImport>(*request).busid, connection, libusb,
-                      options.peerTimeout, context);
+                      std::get<proto::OpReqImport>(*request).busid, connection, libusb, options,
+                      context);
 }
 
 }  // namespace
