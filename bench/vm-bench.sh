@@ -13,13 +13,41 @@ hosts=(kernel project)
 bulk_iterations=${BENCH_BULK_ITERATIONS:-16}     # x 32 URBs x 16 KiB = 8 MiB per direction
 control_iterations=${BENCH_CONTROL_ITERATIONS:-20}
 disk_mib=${BENCH_DISK_MIB:-16}
+# Each figure is the median of this many back-to-back measurements: one measurement of the
+# same figure moves by up to 50 % under emulation (docs/performance.md).
+repeats=${BENCH_REPEATS:-5}
 
-declare -A figures=()    # "metric/column" -> value
+declare -A figures=()    # "metric/column" -> median
+declare -A samples=()    # "metric/column" -> every measurement, space-separated, in order
 declare -A worker_rss=() # export -> the project's worker's peak RSS in MiB
+declare -A worker_usbfs=() # export -> the most usbfs memory its transfer buffers had mapped, MiB
+
+# add_sample METRIC COLUMN VALUE: one measurement (an empty VALUE, from a failed one, is dropped).
+add_sample() {
+  [ -n "$3" ] || return 0
+  samples["$1/$2"]="${samples["$1/$2"]:-}${samples["$1/$2"]:+ }$3"
+}
+
+median() { tr ' ' '\n' | sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+
+# settle_figures: every metric's median, from its samples.
+settle_figures() {
+  local key
+  for key in "${!samples[@]}"; do
+    figures["$key"]=$(median <<<"${samples["$key"]}")
+  done
+}
 
 # usbtest figures: 27/28 as MB/s (the driver's own timing), 9 as microseconds per ch9 round
 # (several control requests each), 10 as microseconds per queued control request.
 measure_usbtest() {
+  local column=$1 node=$2 round
+  for ((round = 1; round <= repeats; round++)); do
+    measure_usbtest_once "$column" "$node"
+  done
+}
+
+measure_usbtest_once() {
   local column=$1 node=$2 out=/tmp/bench.usbtest.$1 test duration
   local bulk_bytes=$((bulk_iterations * 32 * 16384))
   vm_usbtest "$node" 30 120 "27:$bulk_iterations:16384:0:32" "28:$bulk_iterations:16384:0:32" \
@@ -29,11 +57,12 @@ measure_usbtest() {
     [ "$verdict" = pass ] || continue
     duration=${duration#duration_us=}
     case "$test" in
-      27) figures["bulk OUT, usbtest 27 (MB/s)/$column"]=$(rate "$bulk_bytes" "$duration") ;;
-      28) figures["bulk IN, usbtest 28 (MB/s)/$column"]=$(rate "$bulk_bytes" "$duration") ;;
-      9) figures["control, usbtest 9 (us/round)/$column"]=$((duration / control_iterations)) ;;
+      27) add_sample "bulk OUT, usbtest 27 (MB/s)" "$column" "$(rate "$bulk_bytes" "$duration")" ;;
+      28) add_sample "bulk IN, usbtest 28 (MB/s)" "$column" "$(rate "$bulk_bytes" "$duration")" ;;
+      9) add_sample "control, usbtest 9 (us/round)" "$column" $((duration / control_iterations)) ;;
       10)
-        figures["queued control, usbtest 10 (us/request)/$column"]=$((duration / (control_iterations * 16)))
+        add_sample "queued control, usbtest 10 (us/request)" "$column" \
+          $((duration / (control_iterations * 16)))
         ;;
     esac
   done <"$out"
@@ -47,15 +76,22 @@ dd_seconds() {
 }
 
 measure_disk() {
-  local column=$1 disk=$2 seconds bytes=$((disk_mib * 1048576))
+  local column=$1 disk=$2 round
   # The same SCSI transfer size everywhere (the mass-storage scenario's), for a fair ratio.
   vm_disk_max_transfer "$disk" 1024 || vm_log "could not raise the transfer size of $disk"
+  for ((round = 1; round <= repeats; round++)); do
+    measure_disk_once "$column" "$disk"
+  done
+}
+
+measure_disk_once() {
+  local column=$1 disk=$2 seconds bytes=$((disk_mib * 1048576))
   seconds=$(dd_seconds if=/dev/zero of="$disk" bs=1M count="$disk_mib" oflag=direct conv=fsync)
-  [ -n "$seconds" ] && figures["mass storage write, dd (MB/s)/$column"]=$(rate "$bytes" \
-    "$(awk -v s="$seconds" 'BEGIN { printf "%d", s * 1000000 }')")
+  [ -n "$seconds" ] && add_sample "mass storage write, dd (MB/s)" "$column" "$(rate "$bytes" \
+    "$(awk -v s="$seconds" 'BEGIN { printf "%d", s * 1000000 }')")"
   seconds=$(dd_seconds if="$disk" of=/dev/null bs=1M count="$disk_mib" iflag=direct)
-  [ -n "$seconds" ] && figures["mass storage read, dd (MB/s)/$column"]=$(rate "$bytes" \
-    "$(awk -v s="$seconds" 'BEGIN { printf "%d", s * 1000000 }')")
+  [ -n "$seconds" ] && add_sample "mass storage read, dd (MB/s)" "$column" "$(rate "$bytes" \
+    "$(awk -v s="$seconds" 'BEGIN { printf "%d", s * 1000000 }')")"
 }
 
 # worker_peak_rss_kib HOST_PID: the peak resident memory (VmHWM, KiB) of the project's worker
@@ -89,6 +125,17 @@ record_worker_peak_rss() {
   else
     vm_log "no worker found for the export of $busid (usbip-host $host_pid)"
   fi
+}
+
+# record_worker_usbfs_memory LABEL DEVICE_DIR: the usbfs memory the worker's transfer buffers
+# had mapped at most (worker/usbfs_memory_pool.h). It is outside the resident set (VmHWM), so it
+# is reported beside it; the worker logs it as its session ends, so read it after the unexport.
+record_worker_usbfs_memory() {
+  local label=$1 busid kib
+  busid=$(vm_busid "$2")
+  kib=$(sed -n 's/.*usbfs memory: .*at most \([0-9]*\) KiB mapped.*/\1/p' \
+    "/tmp/usbip-host.$busid.log" 2>/dev/null | tail -n 1)
+  [ -n "$kib" ] && worker_usbfs["$label"]=$(awk -v k="$kib" 'BEGIN { printf "%.1f", k / 1024 }')
 }
 
 port_free() { ! vm__listening "$1"; }
@@ -130,6 +177,7 @@ for host in "${hosts[@]}"; do
   [ "$host" = project ] && record_worker_peak_rss "SourceSink (usbtest 27, 28, 9, 10)" "$zero"
   vm_detach "$imported_zero"
   vm_host_unexport "$(vm_busid "$zero")"
+  [ "$host" = project ] && record_worker_usbfs_memory "SourceSink (usbtest 27, 28, 9, 10)" "$zero"
 
   vm_host_export "$(vm_busid "$disk_dev")" || vm_fail "exporting the disk ($host)"
   imported_disk=$(vm_attach "$disk_dev") || vm_fail "importing the disk ($host)"
@@ -138,6 +186,7 @@ for host in "${hosts[@]}"; do
   [ "$host" = project ] && record_worker_peak_rss "mass storage (dd)" "$disk_dev"
   vm_detach "$imported_disk"
   vm_host_unexport "$(vm_busid "$disk_dev")"
+  [ "$host" = project ] && record_worker_usbfs_memory "mass storage (dd)" "$disk_dev"
   vm_check_kernel_health
   # usbipd outlives its exports; the next host needs the port.
   if [ "$host" = kernel ]; then
@@ -158,8 +207,10 @@ ratio() {
   awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b != "" && b > 0) printf "%.2f", a / b; else printf "-" }'
 }
 
+settle_figures
 echo
 echo "BENCH same VM, same run; guest kernel $(uname -r), software emulation (TCG)"
+echo "BENCH each figure is the median of $repeats measurements (all of them below the table)"
 echo "BENCH ratios are host / direct (and project / kernel): below 1 is slower for throughput," \
   "above 1 slower for latency"
 printf 'BENCH %-42s %10s' metric direct
@@ -175,7 +226,17 @@ for metric in "${metrics[@]}"; do
   printf ' %14s\n' "$(ratio "${figures["$metric/project"]:-}" "${figures["$metric/kernel"]:-}")"
 done
 echo "BENCH"
-echo "BENCH project worker's peak resident memory per export (VmHWM, read before the export ends)"
+echo "BENCH every measurement, in the order taken"
+for metric in "${metrics[@]}"; do
+  for column in direct "${hosts[@]}"; do
+    [ -n "${samples["$metric/$column"]:-}" ] &&
+      printf 'BENCH %-42s %-8s %s\n' "$metric" "$column" "${samples["$metric/$column"]}"
+  done
+done
+echo "BENCH"
+echo "BENCH project worker's peak memory per export: resident (VmHWM, read before the export" \
+  "ends) and, outside it, usbfs memory mapped for transfer buffers (at most, from its log)"
 for label in "SourceSink (usbtest 27, 28, 9, 10)" "mass storage (dd)"; do
-  printf 'BENCH %-42s %10s MiB\n' "$label" "${worker_rss["$label"]:--}"
+  printf 'BENCH %-42s %10s MiB resident %6s MiB usbfs\n' "$label" "${worker_rss["$label"]:--}" \
+    "${worker_usbfs["$label"]:--}"
 done
