@@ -140,6 +140,11 @@ LibusbBackend::LibusbBackend(UniqueFd usbfs, LibusbContext&& madeEarlier,
   // usbfs hands to the host controller without copying.
   if (options_.usbfsMemory) {
     usesTransferMemory_ = transfer_memory::install(usbfs_.get());
+    if (!usesTransferMemory_) {
+      spdlog::info(
+          "no usbfs memory for transfer buffers (another backend of this process has it, "
+          "or no address space for it): usbfs copies them");
+    }
   } else {
     spdlog::info("transfer buffers stay in ordinary memory (--no-usbfs-memory): usbfs copies them");
   }

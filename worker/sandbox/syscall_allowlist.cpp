@@ -76,7 +76,7 @@ std::vector<AllowedSyscall> buildAllowlist() {
       // Memory: glibc malloc, C++ new, kj arenas. Never executable: no JIT, no dlopen.
       {.name = "brk", .why = "malloc grows the main heap"},
       {.name = "mmap",
-       .why = "malloc's large blocks and arenas; libusb's zero-copy buffers on the usbfs fd",
+       .why = "malloc's large blocks and arenas; transfer buffers mapped from the usbfs fd",
        .rule = kWithoutBits,
        .argument = 2,
        .forbiddenBits = PROT_EXEC},
