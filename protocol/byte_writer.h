@@ -2,6 +2,7 @@
 // put bytes on the wire, so that byte order is decided in one place.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <stdexcept>
@@ -14,6 +15,14 @@ namespace usbip::proto {
 class ByteWriter {
  public:
   explicit ByteWriter(std::vector<uint8_t>& out) : out_(out) {}
+
+  // Room for `more` bytes at once: appending a header byte by byte to an empty vector would
+  // reallocate it seven times on the way to 48 bytes. Growth stays geometric, so that many
+  // messages encoded into one vector still cost amortised constant time each.
+  void reserve(size_t more) {
+    size_t needed = out_.size() + more;
+    if (needed > out_.capacity()) out_.reserve(std::max(needed, 2 * out_.capacity()));
+  }
 
   void u8(uint8_t value) { out_.push_back(value); }
   void u16(uint16_t value) {

@@ -10,6 +10,7 @@
 namespace usbip::proto {
 
 inline void writeIsoPackets(ByteWriter& out, const std::vector<IsoPacket>& packets) {
+  out.reserve(packets.size() * 16);
   for (const IsoPacket& packet : packets) {
     out.u32(packet.offset);
     out.u32(packet.length);

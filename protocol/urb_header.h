@@ -23,6 +23,7 @@ struct RawUrbHeader {
 };
 
 inline void writeUrbHeader(ByteWriter& out, const RawUrbHeader& header) {
+  out.reserve(5 * 4 + header.words.size() * 4 + header.setup.size());
   out.u32(header.command);
   out.u32(header.seqnum);
   out.u32(header.devid);

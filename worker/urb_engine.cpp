@@ -189,7 +189,8 @@ void UrbEngine::pollOnce() {
   if (reading && !wasWantingInput_) readProgress_ = now_;
   wasWantingInput_ = reading;
 
-  std::vector<pollfd> fds;
+  std::vector<pollfd>& fds = pollFds_;  // kept: its storage is reused every turn
+  fds.clear();
   // A USB/IP client never half-closes: once it stops sending it is gone, and noticing that
   // while not reading (back-pressure) matters as much as while reading.
   short events = POLLRDHUP;
@@ -569,7 +570,10 @@ void UrbEngine::submitToBackend(proto::CmdSubmit submit, proto::TransferType typ
   if (urb.onDefaultPipe) defaultPipeOrder_.push_back(seqnum);
   pending_.emplace(seqnum, std::move(urb));
   ++stats_.submitted;
-  spdlog::trace("{}: submitted as {} transfer(s)", describe(submit.base), transfers.size());
+  // Formatted only when wanted: this is every URB's path.
+  if (spdlog::should_log(spdlog::level::trace)) {
+    spdlog::trace("{}: submitted as {} transfer(s)", describe(submit.base), transfers.size());
+  }
 
   for (Transfer& transfer : transfers) {
     backend_.submit(std::move(transfer), [this](uint64_t id, TransferResult result) {

@@ -177,6 +177,7 @@ class UrbEngine {
   std::chrono::steady_clock::time_point readProgress_;   // last byte in, or input re-enabled
   std::chrono::steady_clock::time_point writeProgress_;  // last byte out, or queue filled
   bool wasWantingInput_ = true;
+  std::vector<pollfd> pollFds_;  // poll()'s array, refilled every turn
   EngineStats stats_;
   std::string clientGoneDetail_;
 };
