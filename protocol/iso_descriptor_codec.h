@@ -5,12 +5,13 @@
 
 #include "protocol/byte_reader.h"
 #include "protocol/byte_writer.h"
+#include "protocol/codec.h"
 #include "protocol/messages.h"
 
 namespace usbip::proto {
 
 inline void writeIsoPackets(ByteWriter& out, const std::vector<IsoPacket>& packets) {
-  out.reserve(packets.size() * 16);
+  out.reserve(packets.size() * kIsoPacketSize);
   for (const IsoPacket& packet : packets) {
     out.u32(packet.offset);
     out.u32(packet.length);

@@ -9,6 +9,7 @@
 
 #include "protocol/byte_reader.h"
 #include "protocol/byte_writer.h"
+#include "protocol/codec.h"
 
 namespace usbip::proto {
 
@@ -23,7 +24,7 @@ struct RawUrbHeader {
 };
 
 inline void writeUrbHeader(ByteWriter& out, const RawUrbHeader& header) {
-  out.reserve(5 * 4 + header.words.size() * 4 + header.setup.size());
+  out.reserve(kUrbHeaderSize);
   out.u32(header.command);
   out.u32(header.seqnum);
   out.u32(header.devid);

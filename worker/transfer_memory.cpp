@@ -38,26 +38,20 @@ struct State {
   std::mutex mutex;
   int usbfsFd = -1;
   alignas(UsbfsMemoryPool) unsigned char storage[sizeof(UsbfsMemoryPool)]{};
-  std::atomic<UsbfsMemoryPool*> pool{nullptr};
-  bool installed = false;
+  std::atomic<UsbfsMemoryPool*> pool{nullptr};  // set once, by install()
 };
 static_assert(std::is_trivially_destructible_v<State>);
 
 constinit State globalState;
 
-State& state() {
-  return globalState;
-}
-
 }  // namespace
 
 bool install(int usbfsFd) noexcept {
-  State& s = state();
+  State& s = globalState;
   std::lock_guard lock(s.mutex);
-  if (s.installed) return false;
+  if (s.pool.load(std::memory_order_relaxed) != nullptr) return false;
   void* base = ::mmap(nullptr, UsbfsMemoryPool::kReservedBytes, PROT_NONE, kReservation, -1, 0);
   if (base == MAP_FAILED) return false;
-  s.installed = true;
   s.usbfsFd = usbfsFd;
   UsbfsMemoryMapper mapper{&s.usbfsFd, mapUsbfs, reserve, reserveIfVacant};
   s.pool.store(new (s.storage) UsbfsMemoryPool(mapper, base), std::memory_order_release);
@@ -65,7 +59,7 @@ bool install(int usbfsFd) noexcept {
 }
 
 void retire() noexcept {
-  State& s = state();
+  State& s = globalState;
   std::lock_guard lock(s.mutex);
   if (UsbfsMemoryPool* pool = s.pool.load(std::memory_order_acquire)) pool->retire();
   s.usbfsFd = -1;
@@ -73,7 +67,7 @@ void retire() noexcept {
 
 void* allocate(size_t bytes) noexcept {
   if (bytes < UsbfsMemoryPool::kMinBlock || bytes > UsbfsMemoryPool::kMaxBlock) return nullptr;
-  State& s = state();
+  State& s = globalState;
   UsbfsMemoryPool* pool = s.pool.load(std::memory_order_acquire);
   if (pool == nullptr) return nullptr;
   std::lock_guard lock(s.mutex);
@@ -81,7 +75,7 @@ void* allocate(size_t bytes) noexcept {
 }
 
 bool release(void* pointer) noexcept {
-  State& s = state();
+  State& s = globalState;
   UsbfsMemoryPool* pool = s.pool.load(std::memory_order_acquire);
   // Every operator delete comes here: most pointers are the heap's, told apart without the lock.
   if (pool == nullptr || !pool->mayOwn(pointer)) return false;
@@ -90,7 +84,7 @@ bool release(void* pointer) noexcept {
 }
 
 UsbfsMemoryStats stats() noexcept {
-  State& s = state();
+  State& s = globalState;
   std::lock_guard lock(s.mutex);
   UsbfsMemoryPool* pool = s.pool.load(std::memory_order_relaxed);
   return pool != nullptr ? pool->stats() : UsbfsMemoryStats{};
