@@ -34,9 +34,9 @@ constexpr const char* kPeerTimeoutOption =
     "                     not read its replies for this long (default 30)\n";
 
 constexpr const char* kUsbfsMemoryOption =
-    "  --no-usbfs-memory  keep transfer buffers in ordinary memory, which usbfs copies, instead\n"
-    "                     of memory mapped from the device's usbfs node; for hosts where that\n"
-    "                     memory is uncached (some ARM boards) and so slower to copy from\n";
+    "  --usbfs-memory     keep transfer buffers in memory mapped from the device's usbfs node,\n"
+    "                     which usbfs does not copy (experimental: off by default, see\n"
+    "                     docs/performance.md)\n";
 
 constexpr const char* kPolicyRule =
     "Nothing is exported that no policy file allows or the command line names. A device named\n"
@@ -101,8 +101,8 @@ Invocation parseCommandLine(std::span<const std::string> arguments) {
       inv.policyDir = *dir;
     } else if (auto timeout = optionValue("--peer-timeout")) {
       inv.peerTimeoutSeconds = static_cast<unsigned>(parsePeerTimeout(*timeout).count());
-    } else if (arg == "--no-usbfs-memory") {
-      inv.usbfsMemory = false;
+    } else if (arg == "--usbfs-memory") {
+      inv.usbfsMemory = true;
     } else if (arg == "--json") {
       inv.json = true;
     } else if (arg == "--") {
@@ -125,8 +125,8 @@ Invocation parseCommandLine(std::span<const std::string> arguments) {
   if (inv.workerPath && !startsWorkers) {
     usage("option --worker applies to listen, connect and export only");
   }
-  if (!inv.usbfsMemory && !startsWorkers) {
-    usage("option --no-usbfs-memory applies to listen, connect and export only");
+  if (inv.usbfsMemory && !startsWorkers) {
+    usage("option --usbfs-memory applies to listen, connect and export only");
   }
   if (inv.peerTimeoutSeconds && inv.command != Command::kListen &&
       inv.command != Command::kConnect) {
@@ -196,7 +196,7 @@ std::string helpText(Command command) {
     case Command::kListen:
       text =
           "Usage: usbip-host listen ADDR [DEVICE...] [--policy-dir DIR] [--worker PATH]\n"
-          "                         [--peer-timeout SECONDS] [--no-usbfs-memory]\n"
+          "                         [--peer-timeout SECONDS] [--usbfs-memory]\n"
           "                         [--log-level LEVEL]\n"
           "\n"
           "Listens on ADDR and speaks USB/IP as usbipd does: OP_REQ_DEVLIST lists the devices the\n"
@@ -221,7 +221,7 @@ std::string helpText(Command command) {
     case Command::kConnect:
       text =
           "Usage: usbip-host connect ADDR DEVICE [--policy-dir DIR] [--worker PATH]\n"
-          "                          [--peer-timeout SECONDS] [--no-usbfs-memory]\n"
+          "                          [--peer-timeout SECONDS] [--usbfs-memory]\n"
           "                          [--log-level LEVEL]\n"
           "\n"
           "Dials a usbip-client-helper listening on ADDR and exports DEVICE over that connection\n"
@@ -241,7 +241,7 @@ std::string helpText(Command command) {
       break;
     case Command::kExport:
       text =
-          "Usage: usbip-host export NAME [--policy-dir DIR] [--worker PATH] [--no-usbfs-memory]\n"
+          "Usage: usbip-host export NAME [--policy-dir DIR] [--worker PATH] [--usbfs-memory]\n"
           "                         [--log-level LEVEL]\n"
           "\n"
           "Exports the one device that policy file NAME.toml describes, as its [export] table "

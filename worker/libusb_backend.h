@@ -52,8 +52,9 @@ struct LibusbBackendOptions {
   // policy::claimableInterfaceMask from the same descriptors). The others keep their host driver.
   policy::UrbLimits limits;
   // Transfer buffers in memory mapped from the usbfs fd, which usbfs does not copy
-  // (transfer_memory.h); false keeps them on the heap (usbip-host --no-usbfs-memory).
-  bool usbfsMemory = true;
+  // (transfer_memory.h), instead of on the heap (usbip-host --usbfs-memory). Off by default: with
+  // it the unlink scenario lost its connection in two runs of three (docs/performance.md).
+  bool usbfsMemory = false;
 };
 
 class LibusbBackend final : public DeviceBackend {
