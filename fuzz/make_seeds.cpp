@@ -212,6 +212,12 @@ void workerSessionSeeds(CorpusWriter& corpus) {
   smallCaps.maxOutboundBytes = 100;
   smallCaps.readChunk = 48;
   writeSession(corpus, "cdc", "echo_small_caps", smallCaps, serial);
+  // Rule U3: vhci's unlink ahead of its submit (19), and one whose submit never comes (21).
+  Bytes overtaken = Bytes{} + reqImport("0-2") + enumeration(kCdc) +
+                    transfer(8, kCdc, Direction::kIn, 2, 64) + unlink(10, kCdc, 9) +
+                    transfer(9, kCdc, Direction::kIn, 2, 64) + unlink(12, kCdc, 11) +
+                    transfer(13, kCdc, Direction::kOut, 2, 2, {'o', 'k'}) + unlink(14, kCdc, 8);
+  writeSession(corpus, "cdc", "unlink_before_submit", {}, overtaken);
 
   constexpr uint32_t kUac = 3;
   std::array<uint8_t, 8> setRate = setup(0x22, 0x01, 0x0100, 0x01, 3);  // SET_CUR to ep 0x01

@@ -31,6 +31,14 @@ std::optional<size_t> ReplyTracker::lastSubmitBefore(uint32_t seqnum, size_t bef
   return std::nullopt;
 }
 
+std::optional<size_t> ReplyTracker::firstSubmitAfter(uint32_t seqnum, size_t after) const {
+  for (size_t i = after + 1; i < sent_.size(); ++i) {
+    const auto* submit = std::get_if<proto::CmdSubmit>(&sent_[i].request);
+    if (submit && submit->base.seqnum == seqnum) return i;
+  }
+  return std::nullopt;
+}
+
 bool ReplyTracker::onDefaultPipe(size_t index) const {
   const auto* submit = std::get_if<proto::CmdSubmit>(&sent_[index].request);
   return submit && submit->base.ep == 0;
@@ -67,7 +75,9 @@ void ReplyTracker::onReply(const proto::ServerUrbMessage& reply) {
   uint32_t target = std::get<proto::CmdUnlink>(sent_[*index].request).unlink_seqnum;
   std::optional<size_t> submit = lastSubmitBefore(target, *index);
   if (unlinked.status == -ECONNRESET) {
-    // U1: the target was pending, and its RET_SUBMIT must never come.
+    // U1: the target was pending, and its RET_SUBMIT must never come. U3: or it was sent after
+    // the unlink, which cancelled it before it ran.
+    if (!submit) submit = firstSubmitAfter(target, *index);
     FUZZ_REQUIRE(submit.has_value());
     FUZZ_REQUIRE(sent_[*submit].state != State::kAnswered);
     if (sent_[*submit].state == State::kUnanswered) checkDefaultPipeOrder(*submit);

@@ -2,9 +2,10 @@
 // and the replies the worker sent back, checked against the rules every reply must keep:
 // a RET_SUBMIT answers an unanswered CMD_SUBMIT of that seqnum and satisfies what vhci checks
 // (ServerUrbDecoder: F9, I1, I4); a RET_UNLINK answers a CMD_UNLINK; -ECONNRESET means its
-// target was pending and gets no RET_SUBMIT (U1); 0 means the target was answered first or
-// never existed (U2); no request is answered twice; answers on endpoint 0 (RET_SUBMIT, or the
-// RET_UNLINK that cancels) come in the order of the requests, as the kernel's queue would give.
+// target was pending, or sent after it (U3), and gets no RET_SUBMIT (U1); 0 means the target was
+// answered first or never existed (U2); no request is answered twice; answers on endpoint 0
+// (RET_SUBMIT, or the RET_UNLINK that cancels) come in the order of the requests, as the kernel's
+// queue would give.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +39,8 @@ class ReplyTracker {
   void checkDefaultPipeOrder(size_t answered) const;
   // The last CMD_SUBMIT with `seqnum` sent before position `before`.
   std::optional<size_t> lastSubmitBefore(uint32_t seqnum, size_t before) const;
+  // The first CMD_SUBMIT with `seqnum` sent after position `after`.
+  std::optional<size_t> firstSubmitAfter(uint32_t seqnum, size_t after) const;
 
   std::vector<Sent> sent_;
 };

@@ -159,12 +159,13 @@ int serveDevice(UniqueFd client, std::vector<uint8_t> alreadyReceived, DeviceBac
                    std::move(engineOptions));
   const auto result = engine.run();
   const auto line = fmt::format(
-      "{}: session ended: {}{}{} ({} URBs submitted, {} completed, {} unlinked, {} refused by "
-      "the policy)",
+      "{}: session ended: {}{}{} ({} URBs submitted, {} completed, {} unlinked ({} before their "
+      "submit arrived), {} refused by the policy)",
       context, toString(result.end),
       result.rule ? fmt::format(" (rule {})", proto::ruleName(*result.rule)) : std::string(),
       result.detail.empty() ? std::string() : ": " + result.detail, result.stats.submitted,
-      result.stats.completed, result.stats.unlinked, result.stats.refused);
+      result.stats.completed, result.stats.unlinked, result.stats.unlinkedBeforeSubmit,
+      result.stats.refused);
   const int code = exitCodeFor(result);
   if (code == kExitServed) {
     spdlog::info("{}", line);

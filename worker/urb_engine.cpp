@@ -51,6 +51,11 @@ UrbEngineOptions narrowedByPolicy(UrbEngineOptions options) {
   return options;
 }
 
+// Serial-number order (RFC 1982): seqnums wrap at 2^32.
+bool seqnumBefore(uint32_t a, uint32_t b) {
+  return static_cast<int32_t>(a - b) < 0;
+}
+
 // Bulk-Only Mass Storage Reset (BOT 3.1): class request FFh to the interface.
 constexpr uint8_t kClassToInterface = 0x21;
 constexpr uint8_t kBulkOnlyReset = 0xff;
@@ -213,6 +218,8 @@ void UrbEngine::pollOnce() {
   }
   std::optional<Clock::time_point> stall = stallDeadline();
   if (stall) consider(*stall);
+  // Only while reading: a submit held up by back-pressure is still in the socket.
+  if (reading && !earlyUnlinks_.empty()) consider(readProgress_ + options_.earlyUnlinkGrace);
 
   retrySyscall("poll on the client socket and the device",
                [&] { return ::poll(fds.data(), static_cast<nfds_t>(fds.size()), timeoutMs); });
@@ -232,6 +239,9 @@ void UrbEngine::pollOnce() {
   for (size_t i = 1; i < fds.size(); ++i)
     backendReady = backendReady || fds[i].revents != 0;
   if (backendReady) backend_.handleEvents();
+  if (!earlyUnlinks_.empty() && wantsInput() && now_ >= readProgress_ + options_.earlyUnlinkGrace) {
+    answerHeldUnlinks(std::nullopt);  // the client went quiet: those submits are not coming
+  }
   if (!outbound_.empty() && !clientGone_) flushOutbound();
 
   if (stall && now_ >= *stall) {
@@ -309,7 +319,8 @@ void UrbEngine::checkDevid(const proto::BasicHeader& base) const {
 }
 
 void UrbEngine::checkFreshSeqnum(uint32_t seqnum) const {
-  if (pending_.contains(seqnum) || waitingUnlinks_.contains(seqnum)) {
+  if (pending_.contains(seqnum) || waitingUnlinks_.contains(seqnum) ||
+      earlyUnlinkSeqnums_.contains(seqnum)) {
     throw proto::ProtocolError(proto::Rule::F5, "seqnum",
                                std::to_string(seqnum) + " is already pending");
   }
@@ -322,6 +333,17 @@ void UrbEngine::handle(proto::CmdSubmit submit) {
       state_.endpoint(submit.base.ep, submit.base.direction);
   if (!endpoint) {
     throw proto::ProtocolError(proto::Rule::F7, "ep", describe(submit.base) + " does not exist");
+  }
+  const uint32_t seqnum = submit.base.seqnum;
+  if (!highestSubmitSeqnum_ || seqnumBefore(*highestSubmitSeqnum_, seqnum)) {
+    highestSubmitSeqnum_ = seqnum;
+  }
+  if (!earlyUnlinks_.empty()) {
+    answerHeldUnlinks(seqnum);
+    if (auto held = earlyUnlinks_.extract(seqnum)) {
+      cancelBeforeSubmission(submit, std::move(held.mapped()));
+      return;
+    }
   }
   if (!state_.mayUseEndpoint(submit.base.ep, submit.base.direction)) {
     // What usbfs answers for an interface the fd may not claim; the same for every backend.
@@ -482,7 +504,10 @@ void UrbEngine::answerAtOnce(const proto::CmdSubmit& submit, int32_t status,
   urb.answer->number_of_packets = static_cast<int32_t>(submit.iso.size());
   urb.answer->error_count = static_cast<int32_t>(submit.iso.size());
   ++stats_.submitted;
-  uint32_t seqnum = submit.base.seqnum;
+  answerInOrder(submit.base.seqnum, std::move(urb));
+}
+
+void UrbEngine::answerInOrder(uint32_t seqnum, PendingUrb urb) {
   if (!urb.onDefaultPipe) {
     sendAnswer(seqnum, urb);
     return;
@@ -588,6 +613,7 @@ void UrbEngine::handle(const proto::CmdUnlink& unlink) {
   ++stats_.unlinked;
   auto target = pending_.find(unlink.unlink_seqnum);
   if (target == pending_.end()) {
+    if (holdForItsSubmit(unlink)) return;
     // U2: already answered (or never seen). The RET_SUBMIT, if any, went out first.
     queueRetUnlink(unlink.base.seqnum, 0);
     return;
@@ -603,6 +629,54 @@ void UrbEngine::handle(const proto::CmdUnlink& unlink) {
   if (urb.resolved || !first) return;
   for (uint64_t id : urb.transferIds) {
     if (transfers_.contains(id)) backend_.cancel(id);
+  }
+}
+
+// U3. vhci numbers its requests from one counter and sends its queued CMD_SUBMITs, in order,
+// and then its queued CMD_UNLINKs; a URB submitted and unlinked while that thread is between
+// the two lists has its CMD_UNLINK sent first. Answered 0 at once, as the kernel's stub would,
+// that unlink makes vhci give the URB back, and the RET_SUBMIT that follows names a URB vhci no
+// longer has, which makes it drop the connection. So an unlink of a seqnum above every
+// CMD_SUBMIT seen, and below its own, waits for that submit and cancels it before it runs.
+bool UrbEngine::holdForItsSubmit(const proto::CmdUnlink& unlink) {
+  const uint32_t target = unlink.unlink_seqnum;
+  bool notSubmittedYet = !highestSubmitSeqnum_ || seqnumBefore(*highestSubmitSeqnum_, target);
+  if (!notSubmittedYet || !seqnumBefore(target, unlink.base.seqnum)) return false;
+  if (earlyUnlinkSeqnums_.size() >= options_.maxEarlyUnlinks) return false;
+  earlyUnlinks_[target].push_back(unlink.base.seqnum);
+  earlyUnlinkSeqnums_.insert(unlink.base.seqnum);
+  spdlog::debug("devid {:#010x}: unlink {} names seqnum {}, not submitted yet: held for it", devid_,
+                unlink.base.seqnum, target);
+  return true;
+}
+
+void UrbEngine::cancelBeforeSubmission(const proto::CmdSubmit& submit,
+                                       std::vector<uint32_t> unlinkedBy) {
+  for (uint32_t unlinkSeqnum : unlinkedBy)
+    earlyUnlinkSeqnums_.erase(unlinkSeqnum);
+  ++stats_.unlinkedBeforeSubmit;
+  spdlog::debug("{}: cancelled before it ran, by the unlink sent ahead of it",
+                describe(submit.base));
+  PendingUrb urb;
+  urb.direction = submit.base.direction;
+  urb.onDefaultPipe = submit.base.ep == 0;
+  urb.resolved = true;
+  urb.unlinkedBy = std::move(unlinkedBy);
+  answerInOrder(submit.base.seqnum, std::move(urb));
+}
+
+void UrbEngine::answerHeldUnlinks(std::optional<uint32_t> before) {
+  for (auto it = earlyUnlinks_.begin(); it != earlyUnlinks_.end();) {
+    if (before && !seqnumBefore(it->first, *before)) {
+      ++it;
+      continue;
+    }
+    // CMD_SUBMITs come in seqnum order: one below a later submit's never will.
+    for (uint32_t unlinkSeqnum : it->second) {
+      earlyUnlinkSeqnums_.erase(unlinkSeqnum);
+      queueRetUnlink(unlinkSeqnum, 0);
+    }
+    it = earlyUnlinks_.erase(it);
   }
 }
 
@@ -743,6 +817,8 @@ void UrbEngine::shutDown() {
   transfers_.clear();
   pending_.clear();
   waitingUnlinks_.clear();
+  earlyUnlinks_.clear();
+  earlyUnlinkSeqnums_.clear();
   defaultPipeOrder_.clear();
   bytesInFlight_ = 0;
   client_.reset();

@@ -45,6 +45,11 @@ struct UrbEngineOptions {
   // F11: a client that leaves a message half-sent, or does not take a queued reply, for this
   // long is cut off.
   std::chrono::milliseconds peerTimeout{30000};
+  // U3: a CMD_UNLINK can reach the engine before the CMD_SUBMIT it names (vhci sends an unlink
+  // ahead of a submit still in its queue). At most this many such unlinks wait for their
+  // submit; each is answered 0 once the client has sent nothing for earlyUnlinkGrace.
+  size_t maxEarlyUnlinks = 64;
+  std::chrono::milliseconds earlyUnlinkGrace{2000};
   size_t readChunkBytes = 64u << 10;
   size_t maxIsoPacketsPerTransfer = kUsbfsMaxIsoPacketsPerUrb;  // I5
   // The device's URB-level policy (ImportedDevice.limits). Its size caps narrow the three above
@@ -64,10 +69,11 @@ enum class EngineEnd {
 std::string_view toString(EngineEnd end);
 
 struct EngineStats {
-  uint64_t submitted = 0;  // CMD_SUBMITs accepted
-  uint64_t completed = 0;  // RET_SUBMITs queued
-  uint64_t unlinked = 0;   // CMD_UNLINKs received
-  uint64_t refused = 0;    // requests the policy kept from the device (answered with an error)
+  uint64_t submitted = 0;             // CMD_SUBMITs accepted
+  uint64_t completed = 0;             // RET_SUBMITs queued
+  uint64_t unlinked = 0;              // CMD_UNLINKs received
+  uint64_t unlinkedBeforeSubmit = 0;  // CMD_SUBMITs cancelled by a CMD_UNLINK sent ahead (U3)
+  uint64_t refused = 0;  // requests the policy kept from the device (answered with an error)
 };
 
 struct EngineResult {
@@ -126,12 +132,19 @@ class UrbEngine {
 
   void handle(proto::CmdSubmit submit);
   void handle(const proto::CmdUnlink& unlink);
+  bool holdForItsSubmit(const proto::CmdUnlink& unlink);
+  void cancelBeforeSubmission(const proto::CmdSubmit& submit, std::vector<uint32_t> unlinkedBy);
+  // Answers 0 (U2) to the held unlinks whose target can no longer come: every one when
+  // `before` is empty, else those naming a seqnum before it.
+  void answerHeldUnlinks(std::optional<uint32_t> before);
   void checkDevid(const proto::BasicHeader& base) const;
   void checkFreshSeqnum(uint32_t seqnum) const;
   bool handleControl(const proto::CmdSubmit& submit);
   std::optional<std::string> refusedByPolicy(const SpecialRequest& request) const;
   void answerAtOnce(const proto::CmdSubmit& submit, int32_t status,
                     StorageVerdict::Answer data = {});
+  // A resolved URB's answer, now or, on the default pipe, after the requests before it.
+  void answerInOrder(uint32_t seqnum, PendingUrb urb);
   void refuse(std::string_view kind, const std::string& detail);
   int32_t performSpecial(const SpecialRequest& request);
   void submitToBackend(proto::CmdSubmit submit, proto::TransferType type,
@@ -160,6 +173,12 @@ class UrbEngine {
   std::map<uint32_t, PendingUrb> pending_;  // by CMD_SUBMIT seqnum
   std::unordered_map<uint64_t, TransferRef> transfers_;
   std::set<uint32_t> waitingUnlinks_;
+  // U3: CMD_UNLINKs (their seqnums) by the seqnum of the CMD_SUBMIT they wait for, the seqnums
+  // again for rule F5, and the highest CMD_SUBMIT seqnum seen, which tells a URB not submitted
+  // yet from one already answered.
+  std::map<uint32_t, std::vector<uint32_t>> earlyUnlinks_;
+  std::set<uint32_t> earlyUnlinkSeqnums_;
+  std::optional<uint32_t> highestSubmitSeqnum_;
   // Seqnums of the default control pipe's unanswered CMD_SUBMITs, oldest first. A real control
   // pipe answers in order; a request the engine answers at once (C2, C4) must not overtake
   // transfers still running before it (usbtest's queued control test checks exactly that).

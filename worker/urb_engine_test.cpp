@@ -345,6 +345,106 @@ TEST_F(UrbEngineTest, SecondUnlinkOfTheSameUrbGetsItsOwnReply) {
   expectSilence();
 }
 
+// ---- an unlink sent ahead of its submit (U3) ----
+
+// A grace far beyond the test client's 5 s wait for a reply: an unlink wrongly held fails.
+UrbEngineOptions longGrace() {
+  UrbEngineOptions options;
+  options.earlyUnlinkGrace = 60s;
+  return options;
+}
+
+// vhci's order when a URB is unlinked while its CMD_SUBMIT is still queued: the unlink first.
+TEST_F(UrbEngineTest, UnlinkSentAheadOfItsSubmitCancelsItBeforeItRuns) {
+  backend.responder = [](const Transfer& transfer) {
+    return std::optional(FakeBackend::fullResult(transfer));
+  };
+  start(longGrace());
+  client->send(submit(10, 2, Direction::kIn, 64));
+  EXPECT_EQ(client->receiveRetSubmit().base.seqnum, 10u);
+  client->send(unlink(12, 11));
+  expectSilence(100ms);  // no RET_UNLINK 0: that would make vhci give URB 11 back now
+  client->send(submit(11, 2, Direction::kIn, 64));
+  proto::RetUnlink reply = client->receiveRetUnlink();
+  EXPECT_EQ(reply.base.seqnum, 12u);
+  EXPECT_EQ(reply.status, -ECONNRESET);
+  expectSilence();                          // and no RET_SUBMIT for seqnum 11
+  EXPECT_EQ(backend.submittedCount(), 1u);  // 11 never reached the device
+  EngineResult end = closeAndWait();
+  EXPECT_EQ(end.stats.unlinkedBeforeSubmit, 1u);
+  EXPECT_EQ(end.stats.completed, 1u);
+}
+
+TEST_F(UrbEngineTest, HeldUnlinkAnswersZeroOnceALaterSubmitShowsItsTargetIsNotComing) {
+  backend.responder = [](const Transfer& transfer) {
+    return std::optional(FakeBackend::fullResult(transfer));
+  };
+  start(longGrace());
+  client->send(unlink(12, 11));
+  client->send(submit(13, 2, Direction::kIn, 64));  // submits come in seqnum order: 11 is not
+  proto::RetUnlink unlinked = client->receiveRetUnlink();
+  EXPECT_EQ(unlinked.base.seqnum, 12u);
+  EXPECT_EQ(unlinked.status, 0);
+  EXPECT_EQ(client->receiveRetSubmit().base.seqnum, 13u);
+}
+
+TEST_F(UrbEngineTest, HeldUnlinkAnswersZeroWhenTheClientGoesQuiet) {
+  UrbEngineOptions options;
+  options.earlyUnlinkGrace = 100ms;
+  start(options);
+  client->send(unlink(12, 11));
+  auto message = client->receive(5s);
+  ASSERT_TRUE(message.has_value());
+  const auto* reply = std::get_if<proto::RetUnlink>(&*message);
+  ASSERT_NE(reply, nullptr);
+  EXPECT_EQ(reply->base.seqnum, 12u);
+  EXPECT_EQ(reply->status, 0);
+}
+
+// Only an unlink of a seqnum not submitted yet, and below its own, can be vhci's; any other
+// unknown seqnum (U2) is answered at once.
+TEST_F(UrbEngineTest, UnlinkOfASeqnumAboveItsOwnIsNotHeld) {
+  start(longGrace());
+  client->send(unlink(12, 13));
+  EXPECT_EQ(client->receiveRetUnlink().status, 0);
+}
+
+TEST_F(UrbEngineTest, HeldUnlinksAreCapped) {
+  UrbEngineOptions options = longGrace();
+  options.maxEarlyUnlinks = 1;
+  start(options);
+  client->send(unlink(12, 10));
+  client->send(unlink(13, 11));  // no room: answered at once
+  proto::RetUnlink reply = client->receiveRetUnlink();
+  EXPECT_EQ(reply.base.seqnum, 13u);
+  EXPECT_EQ(reply.status, 0);
+}
+
+TEST_F(UrbEngineTest, HeldUnlinkSeqnumIsStillPendingForRuleF5) {
+  start();
+  client->send(unlink(12, 11));
+  client->send(submit(12, 2, Direction::kIn, 64));
+  EngineResult end = waitForEnd();
+  EXPECT_EQ(end.rule, proto::Rule::F5);
+}
+
+// The cancellation of a control request waits for the default pipe's earlier requests, as its
+// RET_SUBMIT would have.
+TEST_F(UrbEngineTest, UnlinkAheadOfAControlSubmitKeepsTheDefaultPipeOrder) {
+  start(longGrace());
+  client->send(control(1, setupBytes(0x80, 0x06, 0x0100, 0, 18)));
+  ASSERT_TRUE(backend.waitForSubmitted(1));
+  client->send(unlink(3, 2));
+  client->send(control(2, setupBytes(0x80, 0x06, 0x0200, 0, 9)));
+  expectSilence(100ms);
+  ASSERT_TRUE(backend.complete(backend.heldIds().at(0)));
+  EXPECT_EQ(client->receiveRetSubmit().base.seqnum, 1u);
+  proto::RetUnlink reply = client->receiveRetUnlink();
+  EXPECT_EQ(reply.base.seqnum, 3u);
+  EXPECT_EQ(reply.status, -ECONNRESET);
+  EXPECT_EQ(backend.submittedCount(), 1u);
+}
+
 // ---- violations that end the connection ----
 
 TEST_F(UrbEngineTest, DuplicatePendingSeqnumClosesTheConnection) {

@@ -419,7 +419,8 @@ void allTransferFlags(CaseRun& run) {
   run.require(ret.status == 0 && ret.payload.size() == 18, "status " + std::to_string(ret.status));
 }
 
-// --- unlink (U1, U2) --------------------------------------------------------------------------
+// --- unlink (U1, U2, U3)
+// --------------------------------------------------------------------------
 
 void unlinkPending(CaseRun& run, int32_t length, int unlinks) {
   auto& c = run.importTarget(W::kServed);
@@ -459,6 +460,23 @@ void unlinkCompleted(CaseRun& run) {
   c.urbs().send(wire::unlink(seqnum, run.devid(), request.base.seqnum));
   const auto ret = expectRetUnlink(run, c, seqnum);
   run.require(ret.status == 0, "RET_UNLINK status " + std::to_string(ret.status));
+}
+
+// U3: the unlink ahead of its submit, in one write, as vhci sends them when it unlinks a URB
+// whose submit is still queued. The submit is cancelled before it runs.
+void unlinkBeforeSubmit(CaseRun& run) {
+  auto& c = run.importTarget(W::kServed);
+  const auto request = wire::getDeviceDescriptor(run.seqnum(), run.devid());
+  const uint32_t seqnum = run.seqnum();  // above the target's, as vhci's counter gives it
+  c.urbs().expect(request);
+  std::vector<uint8_t> bytes = wire::bytes(wire::unlink(seqnum, run.devid(), request.base.seqnum));
+  const auto submit = wire::bytes(request);
+  bytes.insert(bytes.end(), submit.begin(), submit.end());
+  c.sendRaw(bytes);
+  const auto ret = expectRetUnlink(run, c, seqnum);
+  run.require(ret.status == -ECONNRESET, "RET_UNLINK status " + std::to_string(ret.status));
+  run.require(!c.urbs().receive(300ms).has_value(), "a reply came for the unlinked URB");
+  honestTransfers(c, run.target());
 }
 
 // 1000 unlinks of nothing and 100 requests each chased by its unlink, in one write: every
@@ -727,6 +745,8 @@ constexpr Case kCases[] = {
      [](CaseRun& run) { unlinkPending(run, 16 << 20, 1); }},
     {"unlink-unknown", "U2", "RET_UNLINK 0", Needs::kDevice, unlinkUnknown},
     {"unlink-completed", "U2", "RET_UNLINK 0", Needs::kDevice, unlinkCompleted},
+    {"unlink-before-submit", "U3", "RET_UNLINK -104, no RET_SUBMIT", Needs::kDevice,
+     unlinkBeforeSubmit},
     {"unlink-storm", "U2", "1100 unlinks: one reply per request, none answered twice",
      Needs::kDevice, unlinkStorm},
     {"urbs-in-flight-cap", "F10", "the worker stops reading at its URB cap (sends block)",

@@ -71,6 +71,9 @@ vm_check_kernel_health || verdict=1
 if ! vm_kernel_oops_lines >/dev/null && [ "$run_status" != 124 ]; then
   vm_detach "$imported" || vm_fail "detaching the imported device"
   vm_host_unexport "$busid" || vm_fail "giving $busid back"
+  # How many of vhci's unlinks overtook their own submit (rule U3), for the record.
+  ended=$(grep -m1 "session ended" "/tmp/usbip-host.$busid.log" || true)
+  [ -z "$ended" ] || vm_log "worker: ${ended#* info: }"
 fi
 [ "$verdict" = 0 ] || exit 1
 echo "PASS: $rounds rounds of usbtest 11, 12, 24 through the project's usbip-host, no oops"
