@@ -212,7 +212,7 @@ void workerSessionSeeds(CorpusWriter& corpus) {
   smallCaps.maxOutboundBytes = 100;
   smallCaps.readChunk = 48;
   writeSession(corpus, "cdc", "echo_small_caps", smallCaps, serial);
-  // Rule U3: vhci's unlink ahead of its submit (19), and one whose submit never comes (21).
+  // Rule U3: vhci's unlink ahead of its submit (9), and one whose submit never comes (11).
   Bytes overtaken = Bytes{} + reqImport("0-2") + enumeration(kCdc) +
                     transfer(8, kCdc, Direction::kIn, 2, 64) + unlink(10, kCdc, 9) +
                     transfer(9, kCdc, Direction::kIn, 2, 64) + unlink(12, kCdc, 11) +

@@ -419,8 +419,7 @@ void allTransferFlags(CaseRun& run) {
   run.require(ret.status == 0 && ret.payload.size() == 18, "status " + std::to_string(ret.status));
 }
 
-// --- unlink (U1, U2, U3)
-// --------------------------------------------------------------------------
+// --- unlink (U1, U2, U3) ----------------------------------------------------------------------
 
 void unlinkPending(CaseRun& run, int32_t length, int unlinks) {
   auto& c = run.importTarget(W::kServed);
