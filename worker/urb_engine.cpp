@@ -219,7 +219,7 @@ void UrbEngine::pollOnce() {
   std::optional<Clock::time_point> stall = stallDeadline();
   if (stall) consider(*stall);
   // Only while reading: a submit held up by back-pressure is still in the socket.
-  if (reading && !earlyUnlinks_.empty()) consider(readProgress_ + options_.earlyUnlinkGrace);
+  if (reading && !heldUnlinks_.empty()) consider(readProgress_ + options_.earlyUnlinkGrace);
 
   retrySyscall("poll on the client socket and the device",
                [&] { return ::poll(fds.data(), static_cast<nfds_t>(fds.size()), timeoutMs); });
@@ -239,8 +239,8 @@ void UrbEngine::pollOnce() {
   for (size_t i = 1; i < fds.size(); ++i)
     backendReady = backendReady || fds[i].revents != 0;
   if (backendReady) backend_.handleEvents();
-  if (!earlyUnlinks_.empty() && wantsInput() && now_ >= readProgress_ + options_.earlyUnlinkGrace) {
-    answerHeldUnlinks(std::nullopt);  // the client went quiet: those submits are not coming
+  if (!heldUnlinks_.empty() && wantsInput() && now_ >= readProgress_ + options_.earlyUnlinkGrace) {
+    answerAllHeldUnlinks();
   }
   if (!outbound_.empty() && !clientGone_) flushOutbound();
 
@@ -320,7 +320,7 @@ void UrbEngine::checkDevid(const proto::BasicHeader& base) const {
 
 void UrbEngine::checkFreshSeqnum(uint32_t seqnum) const {
   if (pending_.contains(seqnum) || waitingUnlinks_.contains(seqnum) ||
-      earlyUnlinkSeqnums_.contains(seqnum)) {
+      heldUnlinks_.contains(seqnum)) {
     throw proto::ProtocolError(proto::Rule::F5, "seqnum",
                                std::to_string(seqnum) + " is already pending");
   }
@@ -338,10 +338,10 @@ void UrbEngine::handle(proto::CmdSubmit submit) {
   if (!highestSubmitSeqnum_ || seqnumBefore(*highestSubmitSeqnum_, seqnum)) {
     highestSubmitSeqnum_ = seqnum;
   }
-  if (!earlyUnlinks_.empty()) {
-    answerHeldUnlinks(seqnum);
-    if (auto held = earlyUnlinks_.extract(seqnum)) {
-      cancelBeforeSubmission(submit, std::move(held.mapped()));
+  if (!heldUnlinks_.empty()) {
+    std::vector<uint32_t> unlinkedBy = settleHeldUnlinks(seqnum);
+    if (!unlinkedBy.empty()) {
+      cancelBeforeSubmission(submit, std::move(unlinkedBy));
       return;
     }
   }
@@ -642,9 +642,8 @@ bool UrbEngine::holdForItsSubmit(const proto::CmdUnlink& unlink) {
   const uint32_t target = unlink.unlink_seqnum;
   bool notSubmittedYet = !highestSubmitSeqnum_ || seqnumBefore(*highestSubmitSeqnum_, target);
   if (!notSubmittedYet || !seqnumBefore(target, unlink.base.seqnum)) return false;
-  if (earlyUnlinkSeqnums_.size() >= options_.maxEarlyUnlinks) return false;
-  earlyUnlinks_[target].push_back(unlink.base.seqnum);
-  earlyUnlinkSeqnums_.insert(unlink.base.seqnum);
+  if (heldUnlinks_.size() >= options_.maxEarlyUnlinks) return false;
+  heldUnlinks_.emplace(unlink.base.seqnum, target);
   spdlog::debug("devid {:#010x}: unlink {} names seqnum {}, not submitted yet: held for it", devid_,
                 unlink.base.seqnum, target);
   return true;
@@ -652,8 +651,6 @@ bool UrbEngine::holdForItsSubmit(const proto::CmdUnlink& unlink) {
 
 void UrbEngine::cancelBeforeSubmission(const proto::CmdSubmit& submit,
                                        std::vector<uint32_t> unlinkedBy) {
-  for (uint32_t unlinkSeqnum : unlinkedBy)
-    earlyUnlinkSeqnums_.erase(unlinkSeqnum);
   ++stats_.unlinkedBeforeSubmit;
   spdlog::debug("{}: cancelled before it ran, by the unlink sent ahead of it",
                 describe(submit.base));
@@ -665,19 +662,27 @@ void UrbEngine::cancelBeforeSubmission(const proto::CmdSubmit& submit,
   answerInOrder(submit.base.seqnum, std::move(urb));
 }
 
-void UrbEngine::answerHeldUnlinks(std::optional<uint32_t> before) {
-  for (auto it = earlyUnlinks_.begin(); it != earlyUnlinks_.end();) {
-    if (before && !seqnumBefore(it->first, *before)) {
+std::vector<uint32_t> UrbEngine::settleHeldUnlinks(uint32_t submitSeqnum) {
+  std::vector<uint32_t> naming;
+  for (auto it = heldUnlinks_.begin(); it != heldUnlinks_.end();) {
+    auto [unlinkSeqnum, target] = *it;
+    if (target == submitSeqnum) {
+      naming.push_back(unlinkSeqnum);
+    } else if (seqnumBefore(target, submitSeqnum)) {
+      queueRetUnlink(unlinkSeqnum, 0);
+    } else {
       ++it;
       continue;
     }
-    // CMD_SUBMITs come in seqnum order: one below a later submit's never will.
-    for (uint32_t unlinkSeqnum : it->second) {
-      earlyUnlinkSeqnums_.erase(unlinkSeqnum);
-      queueRetUnlink(unlinkSeqnum, 0);
-    }
-    it = earlyUnlinks_.erase(it);
+    it = heldUnlinks_.erase(it);
   }
+  return naming;
+}
+
+void UrbEngine::answerAllHeldUnlinks() {
+  for (auto [unlinkSeqnum, target] : heldUnlinks_)
+    queueRetUnlink(unlinkSeqnum, 0);
+  heldUnlinks_.clear();
 }
 
 void UrbEngine::onTransferDone(uint64_t id, TransferResult result) {
@@ -817,8 +822,7 @@ void UrbEngine::shutDown() {
   transfers_.clear();
   pending_.clear();
   waitingUnlinks_.clear();
-  earlyUnlinks_.clear();
-  earlyUnlinkSeqnums_.clear();
+  heldUnlinks_.clear();
   defaultPipeOrder_.clear();
   bytesInFlight_ = 0;
   client_.reset();

@@ -134,9 +134,11 @@ class UrbEngine {
   void handle(const proto::CmdUnlink& unlink);
   bool holdForItsSubmit(const proto::CmdUnlink& unlink);
   void cancelBeforeSubmission(const proto::CmdSubmit& submit, std::vector<uint32_t> unlinkedBy);
-  // Answers 0 (U2) to the held unlinks whose target can no longer come: every one when
-  // `before` is empty, else those naming a seqnum before it.
-  void answerHeldUnlinks(std::optional<uint32_t> before);
+  // U3, for a CMD_SUBMIT that just arrived: answers 0 (U2) the held unlinks whose submit can no
+  // longer come (CMD_SUBMITs arrive in seqnum order), and takes out and returns those naming it.
+  std::vector<uint32_t> settleHeldUnlinks(uint32_t submitSeqnum);
+  // The client went quiet: none of the held unlinks' submits is coming; each is answered 0.
+  void answerAllHeldUnlinks();
   void checkDevid(const proto::BasicHeader& base) const;
   void checkFreshSeqnum(uint32_t seqnum) const;
   bool handleControl(const proto::CmdSubmit& submit);
@@ -173,11 +175,10 @@ class UrbEngine {
   std::map<uint32_t, PendingUrb> pending_;  // by CMD_SUBMIT seqnum
   std::unordered_map<uint64_t, TransferRef> transfers_;
   std::set<uint32_t> waitingUnlinks_;
-  // U3: CMD_UNLINKs (their seqnums) by the seqnum of the CMD_SUBMIT they wait for, the seqnums
-  // again for rule F5, and the highest CMD_SUBMIT seqnum seen, which tells a URB not submitted
-  // yet from one already answered.
-  std::map<uint32_t, std::vector<uint32_t>> earlyUnlinks_;
-  std::set<uint32_t> earlyUnlinkSeqnums_;
+  // U3: held CMD_UNLINKs by their own seqnum (rule F5 looks there too), each to the seqnum of
+  // the CMD_SUBMIT it waits for; and the highest CMD_SUBMIT seqnum seen, which tells a URB not
+  // submitted yet from one already answered.
+  std::map<uint32_t, uint32_t> heldUnlinks_;
   std::optional<uint32_t> highestSubmitSeqnum_;
   // Seqnums of the default control pipe's unanswered CMD_SUBMITs, oldest first. A real control
   // pipe answers in order; a request the engine answers at once (C2, C4) must not overtake
