@@ -172,6 +172,18 @@ pid_t newestWorkerPid(const HostProcess& host) {
   return pid;
 }
 
+pid_t importingWorkerPid(const HostProcess& host, const std::string& busid, size_t nth) {
+  const std::string suffix = "): imports " + busid + " ";
+  if (nth == 0 || !host.waitForLog(suffix, nth)) return 0;
+  const std::string log = host.log();
+  size_t at = 0;
+  for (size_t seen = 0; seen < nth; ++seen)
+    at = log.find(suffix, seen == 0 ? 0 : at + 1);
+  const size_t open = log.rfind("(worker ", at);
+  if (open == std::string::npos) return 0;
+  return static_cast<pid_t>(std::stol(log.substr(open + 8, at - open - 8)));
+}
+
 std::string socketPath(const char* name) {
   return (std::filesystem::temp_directory_path() /
           (std::string(name) + "-" + std::to_string(::getpid()) + ".sock"))

@@ -78,6 +78,10 @@ size_t occurrences(const std::string& text, const std::string& needle);
 
 // The pid the host logged for its newest worker ("client ... (worker 4711): connected"), or 0.
 pid_t newestWorkerPid(const HostProcess& host);
+// The pid of the `nth` worker (from 1) the host logged as importing `busid` ("(worker 4711):
+// imports 1-2 under ..."), once that line is in the log: the log comes through a pipe and can
+// lag behind the import's reply. 0 when it does not come within the log wait's timeout.
+pid_t importingWorkerPid(const HostProcess& host, const std::string& busid, size_t nth);
 
 std::string socketPath(const char* name);
 

@@ -151,10 +151,11 @@ extra_control_requests = [{{ request_type = {:#04x}, request = {:#04x} }}]
   HonestClient honest(std::move(honestFd), honestImport->device->devid());
   ASSERT_TRUE(honest.keepsGoing()) << honest.failure();
 
+  size_t victimImports = 0;
   for (const auto& attempt : kAttempts) {
     SCOPED_TRACE(attempt.name);
     auto [victimFd, record] = importVictim(path);
-    const pid_t victimPid = newestWorkerPid(host);
+    const pid_t victimPid = importingWorkerPid(host, kVictimBusid, ++victimImports);
     ASSERT_GT(victimPid, 0);
     {
       UrbClient victim(std::move(victimFd), record.devid());
