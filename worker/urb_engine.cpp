@@ -18,7 +18,7 @@
 namespace usbip::worker {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Clock = LoopClock;
 
 constexpr int kMaxReadsPerWakeup = 16;
 

@@ -28,6 +28,7 @@
 #include "worker/device_backend.h"
 #include "worker/device_state.h"
 #include "worker/iso_split.h"
+#include "worker/loop_clock.h"
 #include "worker/outbound_queue.h"
 #include "worker/read_only_storage.h"
 
@@ -125,7 +126,7 @@ class UrbEngine {
   void processInput();
   void pollOnce();
   bool wantsInput() const;
-  std::optional<std::chrono::steady_clock::time_point> stallDeadline() const;
+  std::optional<LoopClock::time_point> stallDeadline() const;
   void readAvailable();
   bool readSocket();
   void flushOutbound();
@@ -193,9 +194,9 @@ class UrbEngine {
   bool ran_ = false;
   // Read once per turn of the loop, right after poll: on machines without a usable TSC (HPET,
   // most emulated ones) every clock read is a system call.
-  std::chrono::steady_clock::time_point now_;
-  std::chrono::steady_clock::time_point readProgress_;   // last byte in, or input re-enabled
-  std::chrono::steady_clock::time_point writeProgress_;  // last byte out, or queue filled
+  LoopClock::time_point now_;
+  LoopClock::time_point readProgress_;   // last byte in, or input re-enabled
+  LoopClock::time_point writeProgress_;  // last byte out, or queue filled
   bool wasWantingInput_ = true;
   std::vector<pollfd> pollFds_;  // poll()'s array, refilled every turn
   EngineStats stats_;
