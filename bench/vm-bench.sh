@@ -13,8 +13,8 @@ hosts=(kernel project)
 bulk_iterations=${BENCH_BULK_ITERATIONS:-16}     # x 32 URBs x 16 KiB = 8 MiB per direction
 control_iterations=${BENCH_CONTROL_ITERATIONS:-20}
 disk_mib=${BENCH_DISK_MIB:-16}
-# Each figure is the median of this many back-to-back measurements: one measurement of the
-# same figure moves by up to 50 % under emulation (docs/performance.md).
+# Each figure is the median of one measurement from each of this many rounds: one measurement
+# of the same figure moves by up to 50 % under emulation (docs/performance.md).
 repeats=${BENCH_REPEATS:-5}
 
 declare -A figures=()    # "metric/column" -> median
@@ -40,13 +40,6 @@ settle_figures() {
 
 # usbtest figures: 27/28 as MB/s (the driver's own timing), 9 as microseconds per ch9 round
 # (several control requests each), 10 as microseconds per queued control request.
-measure_usbtest() {
-  local column=$1 node=$2 round
-  for ((round = 1; round <= repeats; round++)); do
-    measure_usbtest_once "$column" "$node"
-  done
-}
-
 measure_usbtest_once() {
   local column=$1 node=$2 out=/tmp/bench.usbtest.$1 test duration
   local bulk_bytes=$((bulk_iterations * 32 * 16384))
@@ -75,13 +68,31 @@ dd_seconds() {
   dd "$@" 2>&1 >/dev/null | awk '/copied/ { for (i = 2; i <= NF; i++) if ($i == "s,") print $(i - 1) }'
 }
 
+# Every round imports the gadgets anew, and the first transfers of a new session pay once for
+# what a session in use has paid long ago (a new worker's page faults, its first usbfs
+# mappings, caches): a short run of the same tests before each measurement takes those out.
+warm_up_usbtest() {
+  vm_usbtest "$1" 30 60 "27:1:16384:0:32" "28:1:16384:0:32" "9:1:0:0:0" "10:1:0:0:16" >/dev/null ||
+    vm_log "the warm-up usbtest run on $1 failed"
+}
+
+warm_up_disk() {
+  dd_seconds if=/dev/zero of="$1" bs=1M count=2 oflag=direct conv=fsync >/dev/null
+  dd_seconds if="$1" of=/dev/null bs=1M count=2 iflag=direct >/dev/null
+}
+
+# measure_usbtest COLUMN NODE, measure_disk COLUMN DISK: one measurement of each figure.
+measure_usbtest() {
+  warm_up_usbtest "$2"
+  measure_usbtest_once "$1" "$2"
+}
+
 measure_disk() {
-  local column=$1 disk=$2 round
+  local column=$1 disk=$2
   # The same SCSI transfer size everywhere (the mass-storage scenario's), for a fair ratio.
   vm_disk_max_transfer "$disk" 1024 || vm_log "could not raise the transfer size of $disk"
-  for ((round = 1; round <= repeats; round++)); do
-    measure_disk_once "$column" "$disk"
-  done
+  warm_up_disk "$disk"
+  measure_disk_once "$column" "$disk"
 }
 
 measure_disk_once() {
@@ -115,13 +126,19 @@ worker_peak_rss_kib() {
   awk '/^VmHWM:/ { print $2 }' "/proc/$best/status"
 }
 
-# record_worker_peak_rss LABEL DEVICE_DIR: the figure for one export of the project's host.
+# max_mib CURRENT KIB: the larger of CURRENT (MiB, maybe empty) and KIB, in MiB.
+max_mib() {
+  awk -v m="$1" -v k="$2" 'BEGIN { v = k / 1024; if (m != "" && m + 0 > v) v = m; printf "%.1f", v }'
+}
+
+# record_worker_peak_rss LABEL DEVICE_DIR: the figure for one export of the project's host; the
+# largest of all rounds is kept.
 record_worker_peak_rss() {
   local label=$1 busid host_pid kib
   busid=$(vm_busid "$2")
   host_pid=$(vm_read "$VM_STATE_DIR/project-host.$busid.pid") || return 0
   if kib=$(worker_peak_rss_kib "$host_pid"); then
-    worker_rss["$label"]=$(awk -v k="$kib" 'BEGIN { printf "%.1f", k / 1024 }')
+    worker_rss["$label"]=$(max_mib "${worker_rss["$label"]:-}" "$kib")
   else
     vm_log "no worker found for the export of $busid (usbip-host $host_pid)"
   fi
@@ -135,7 +152,7 @@ record_worker_usbfs_memory() {
   busid=$(vm_busid "$2")
   kib=$(sed -n 's/.*usbfs memory: .*at most \([0-9]*\) KiB mapped.*/\1/p' \
     "/tmp/usbip-host.$busid.log" 2>/dev/null | tail -n 1)
-  [ -n "$kib" ] && worker_usbfs["$label"]=$(awk -v k="$kib" 'BEGIN { printf "%.1f", k / 1024 }')
+  [ -n "$kib" ] && worker_usbfs["$label"]=$(max_mib "${worker_usbfs["$label"]:-}" "$kib")
 }
 
 port_free() { ! vm__listening "$1"; }
@@ -147,24 +164,19 @@ host_available() {
   esac
 }
 
-vm_gadget_sourcesink zero "$(vm_udc 0)" || vm_fail "making the SourceSink gadget"
-vm_gadget_mass_storage disk "$(vm_udc 1)" /tmp/bench-disk.img $((disk_mib + 8)) ||
-  vm_fail "making the mass-storage gadget"
-zero=$(vm_gadget_device "$(vm_udc 0)") || vm_fail "the SourceSink gadget did not enumerate"
-disk_dev=$(vm_gadget_device "$(vm_udc 1)") || vm_fail "the mass-storage gadget did not enumerate"
+# measure_direct: one measurement of each figure on the gadgets themselves.
+measure_direct() {
+  local disk
+  vm_wait_driver "$zero/$(vm_busid "$zero"):1.0" usbtest || vm_fail "usbtest did not bind"
+  measure_usbtest direct "$(vm_dev_node "$zero")"
+  disk=$(vm_block_device "$disk_dev") || vm_fail "no disk on the mass-storage gadget"
+  measure_disk direct "$disk"
+}
 
-vm_log "direct access"
-vm_wait_driver "$zero/$(vm_busid "$zero"):1.0" usbtest || vm_fail "usbtest did not bind"
-measure_usbtest direct "$(vm_dev_node "$zero")"
-disk=$(vm_block_device "$disk_dev") || vm_fail "no disk on the mass-storage gadget"
-measure_disk direct "$disk"
-
-for host in "${hosts[@]}"; do
-  if ! host_available "$host"; then
-    vm_log "$host usbip-host: not available here, column left empty"
-    continue
-  fi
-  vm_log "through the $host usbip-host"
+# measure_through HOST: one measurement of each figure through that USB/IP host, each gadget
+# exported and imported for it and given back afterwards.
+measure_through() {
+  local host=$1 imported_zero imported_disk disk pid
   export HOST_IMPL=$host
   # One export at a time: the project's host is started once per device (vm_host_export), and
   # two of them cannot share the port.
@@ -193,6 +205,38 @@ for host in "${hosts[@]}"; do
     for pid in $(pgrep -x usbipd); do kill "$pid"; done
     vm_wait_for 10 "usbipd to leave port $VM_USBIP_PORT" port_free $VM_USBIP_PORT
   fi
+}
+
+vm_gadget_sourcesink zero "$(vm_udc 0)" || vm_fail "making the SourceSink gadget"
+vm_gadget_mass_storage disk "$(vm_udc 1)" /tmp/bench-disk.img $((disk_mib + 8)) ||
+  vm_fail "making the mass-storage gadget"
+zero=$(vm_gadget_device "$(vm_udc 0)") || vm_fail "the SourceSink gadget did not enumerate"
+disk_dev=$(vm_gadget_device "$(vm_udc 1)") || vm_fail "the mass-storage gadget did not enumerate"
+
+available=()
+for host in "${hosts[@]}"; do
+  if host_available "$host"; then
+    available+=("$host")
+  else
+    vm_log "$host usbip-host: not available here, column left empty"
+  fi
+done
+
+# Interleaved: every round measures each column once, and the hosts take turns at going first.
+# A drift of the emulated machine's speed during the run (it moves the same figure by up to
+# half, docs/performance.md) then reaches every column alike instead of the one measured last.
+for ((round = 1; round <= repeats; round++)); do
+  vm_log "round $round of $repeats: direct access"
+  measure_direct
+  order=("${available[@]}")
+  if ((round % 2 == 0)); then
+    order=()
+    for ((i = ${#available[@]} - 1; i >= 0; i--)); do order+=("${available[i]}"); done
+  fi
+  for host in "${order[@]}"; do
+    vm_log "round $round of $repeats: through the $host usbip-host"
+    measure_through "$host"
+  done
 done
 
 metrics=(
@@ -210,7 +254,8 @@ ratio() {
 settle_figures
 echo
 echo "BENCH same VM, same run; guest kernel $(uname -r), software emulation (TCG)"
-echo "BENCH each figure is the median of $repeats measurements (all of them below the table)"
+echo "BENCH each figure is the median of $repeats measurements, taken in interleaved rounds" \
+  "(all of them below the table)"
 echo "BENCH ratios are host / direct (and project / kernel): below 1 is slower for throughput," \
   "above 1 slower for latency"
 printf 'BENCH %-42s %10s' metric direct
@@ -226,7 +271,7 @@ for metric in "${metrics[@]}"; do
   printf ' %14s\n' "$(ratio "${figures["$metric/project"]:-}" "${figures["$metric/kernel"]:-}")"
 done
 echo "BENCH"
-echo "BENCH every measurement, in the order taken"
+echo "BENCH every measurement, round by round"
 for metric in "${metrics[@]}"; do
   for column in direct "${hosts[@]}"; do
     [ -n "${samples["$metric/$column"]:-}" ] &&
