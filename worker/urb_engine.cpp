@@ -18,8 +18,6 @@
 namespace usbip::worker {
 namespace {
 
-using Clock = LoopClock;
-
 constexpr int kMaxReadsPerWakeup = 16;
 
 // Why the loop stopped, when it stopped without an exception.
@@ -143,7 +141,7 @@ EngineResult UrbEngine::run() {
 }
 
 void UrbEngine::serve() {
-  now_ = Clock::now();
+  now_ = LoopClock::now();
   readProgress_ = now_;
   writeProgress_ = now_;
   while (!clientGone_ && !deviceGone_) {
@@ -177,8 +175,8 @@ void UrbEngine::processInput() {
   }
 }
 
-std::optional<Clock::time_point> UrbEngine::stallDeadline() const {
-  std::optional<Clock::time_point> deadline;
+std::optional<LoopClock::time_point> UrbEngine::stallDeadline() const {
+  std::optional<LoopClock::time_point> deadline;
   // Only a message the client started and did not finish counts: an idle client is fine, and
   // while the engine is not reading, the missing bytes are not the client's fault.
   if (wantsInput() && decoder_.buffered() > 0) deadline = readProgress_ + options_.peerTimeout;
@@ -206,24 +204,24 @@ void UrbEngine::pollOnce() {
     fds.push_back(fd);
 
   int timeoutMs = -1;
-  auto consider = [&](Clock::time_point when) {
+  auto consider = [&](LoopClock::time_point when) {
     auto wait = std::chrono::ceil<std::chrono::milliseconds>(when - now_).count();
     int ms = static_cast<int>(std::clamp<int64_t>(wait, 0, 60'000));
     timeoutMs = timeoutMs < 0 ? ms : std::min(timeoutMs, ms);
   };
-  std::optional<Clock::time_point> backendDeadline;
+  std::optional<LoopClock::time_point> backendDeadline;
   if (auto backendTimeout = backend_.nextTimeout()) {
     backendDeadline = now_ + *backendTimeout;
     consider(*backendDeadline);
   }
-  std::optional<Clock::time_point> stall = stallDeadline();
+  std::optional<LoopClock::time_point> stall = stallDeadline();
   if (stall) consider(*stall);
   // Only while reading: a submit held up by back-pressure is still in the socket.
   if (reading && !heldUnlinks_.empty()) consider(readProgress_ + options_.earlyUnlinkGrace);
 
   retrySyscall("poll on the client socket and the device",
                [&] { return ::poll(fds.data(), static_cast<nfds_t>(fds.size()), timeoutMs); });
-  now_ = Clock::now();
+  now_ = LoopClock::now();
 
   short socketEvents = fds[0].revents;
   if ((socketEvents & POLLNVAL) != 0) throw std::logic_error("client socket is not open");
@@ -246,7 +244,7 @@ void UrbEngine::pollOnce() {
 
   if (stall && now_ >= *stall) {
     // Recomputed: the progress just made may have moved it.
-    std::optional<Clock::time_point> current = stallDeadline();
+    std::optional<LoopClock::time_point> current = stallDeadline();
     if (current && now_ >= *current) {
       bool writing = !outbound_.empty() && now_ >= writeProgress_ + options_.peerTimeout;
       throw proto::ProtocolError(proto::Rule::F11, writing ? "socket" : "header",

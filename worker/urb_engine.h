@@ -192,8 +192,8 @@ class UrbEngine {
   bool deviceGone_ = false;
   bool closing_ = false;
   bool ran_ = false;
-  // Read once per turn of the loop, right after poll: on machines without a usable TSC (HPET,
-  // most emulated ones) every clock read is a system call.
+  // Read once per turn of the loop, right after poll; the coarse clock (loop_clock.h) costs no
+  // system call, and the rest of the turn works with the same instant.
   LoopClock::time_point now_;
   LoopClock::time_point readProgress_;   // last byte in, or input re-enabled
   LoopClock::time_point writeProgress_;  // last byte out, or queue filled
