@@ -10,10 +10,11 @@
 # Sizes can be changed with BENCH_BULK_ITERATIONS (x 512 KiB per bulk direction, default 16),
 # BENCH_CONTROL_ITERATIONS (default 20) and BENCH_DISK_MIB (default 16); each figure is the
 # median of BENCH_REPEATS interleaved rounds (default 5), each measuring every column once.
+# VM_PROJECT_HOST_ARGS adds options to the project's usbip-host (--usbfs-memory, say).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 export BUILD_DIR=${BUILD_DIR:-$root/build}
-export VM_PASS_ENV="BENCH_BULK_ITERATIONS BENCH_CONTROL_ITERATIONS BENCH_DISK_MIB BENCH_REPEATS"
+export VM_PASS_ENV="BENCH_BULK_ITERATIONS BENCH_CONTROL_ITERATIONS BENCH_DISK_MIB BENCH_REPEATS VM_PROJECT_HOST_ARGS"
 export VM_TIMEOUT=${VM_TIMEOUT:-1500}
 
 [ -x "$BUILD_DIR/tests/vm/tools/usbtest-runner" ] || {
