@@ -9,14 +9,15 @@
 #include <charconv>
 #include <cstdio>
 #include <limits>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <tuple>
 
-#include "policy/descriptor_interfaces.h"
 #include "broker/usb_device.h"
 #include "common/syscall.h"
 #include "common/unique_fd.h"
+#include "policy/descriptor_interfaces.h"
 
 namespace usbip {
 namespace {
@@ -62,24 +63,40 @@ T numericAttribute(udev_device* device, const char* name, int base, bool emptyIs
   return static_cast<T>(value);
 }
 
-EnumeratePtr newEnumeration(udev* context, const char* devtype) {
+// One scan of udev's "usb" subsystem: its devices, and the interfaces of each device's active
+// configuration, keyed by the device's sysname. A single scan, not one per device with a parent
+// match: a parent match walks the device's whole sysfs subtree (ports, endpoints, power), and
+// with vhci_hcd's sixteen root hubs that made every listing cost thousands of opens.
+struct UsbScan {
+  std::vector<DevicePtr> devices;
+  std::map<std::string, std::vector<DevicePtr>, std::less<>> interfaces;
+};
+
+UsbScan scanUsbSubsystem(udev* context) {
   EnumeratePtr e(udev_enumerate_new(context));
   if (!e) throwErrno(errno, "udev_enumerate_new");
   checkSyscall(udev_enumerate_add_match_subsystem(e.get(), "usb"), "udev match subsystem usb");
-  checkSyscall(udev_enumerate_add_match_property(e.get(), "DEVTYPE", devtype),
-               std::string("udev match DEVTYPE=") + devtype);
-  return e;
-}
-
-template <typename Visit>
-void forEachDevice(udev* context, udev_enumerate* e, const char* what, Visit&& visit) {
-  const int rc = udev_enumerate_scan_devices(e);
-  if (rc < 0) throwErrno(-rc, std::string("udev scan ") + what);
+  const int rc = udev_enumerate_scan_devices(e.get());
+  if (rc < 0) throwErrno(-rc, "udev scan of subsystem usb");
+  UsbScan scan;
   udev_list_entry* entry = nullptr;
-  udev_list_entry_foreach(entry, udev_enumerate_get_list_entry(e)) {
+  udev_list_entry_foreach(entry, udev_enumerate_get_list_entry(e.get())) {
     DevicePtr device(udev_device_new_from_syspath(context, udev_list_entry_get_name(entry)));
-    if (device) visit(device.get());  // gone since the scan: nothing to report
+    if (!device) continue;  // gone since the scan: nothing to report
+    const char* devtype = udev_device_get_devtype(device.get());
+    if (!devtype) continue;
+    const std::string_view type(devtype);
+    if (type == "usb_device") {
+      scan.devices.push_back(std::move(device));
+    } else if (type == "usb_interface") {
+      // An interface is named "<device>:<configuration>.<interface>".
+      const std::string_view name(udev_device_get_sysname(device.get()));
+      const auto colon = name.find(':');
+      if (colon == std::string_view::npos) continue;
+      scan.interfaces[std::string(name.substr(0, colon))].push_back(std::move(device));
+    }
   }
+  return scan;
 }
 
 std::vector<SysfsAncestor> ancestorsOf(udev_device* device) {
@@ -92,19 +109,18 @@ std::vector<SysfsAncestor> ancestorsOf(udev_device* device) {
   return chain;
 }
 
-std::vector<UsbInterface> interfacesOf(udev* context, udev_device* device,
+std::vector<UsbInterface> interfacesOf(const std::vector<DevicePtr>& scanned,
                                        std::vector<proto::InterfaceRecord>& records) {
-  auto e = newEnumeration(context, "usb_interface");
-  checkSyscall(udev_enumerate_add_match_parent(e.get(), device), "udev match parent");
   std::vector<std::pair<UsbInterface, proto::InterfaceRecord>> found;
-  forEachDevice(context, e.get(), "usb interfaces", [&](udev_device* intf) {
+  for (const auto& owned : scanned) {
+    udev_device* intf = owned.get();
     const char* driver = udev_device_get_driver(intf);
     found.push_back(
         {{numericAttribute<uint8_t>(intf, "bInterfaceNumber", 16), driver ? driver : ""},
          {numericAttribute<uint8_t>(intf, "bInterfaceClass", 16),
           numericAttribute<uint8_t>(intf, "bInterfaceSubClass", 16),
           numericAttribute<uint8_t>(intf, "bInterfaceProtocol", 16)}});
-  });
+  }
   std::sort(found.begin(), found.end(),
             [](const auto& a, const auto& b) { return a.first.number < b.first.number; });
   std::vector<UsbInterface> interfaces;
@@ -148,7 +164,7 @@ policy::DeviceAttributes attributesOf(udev_device* device, const UsbDevice& d) {
   return a;
 }
 
-UsbDevice readDevice(udev* context, udev_device* device) {
+UsbDevice readDevice(udev_device* device, const UsbScan& scan) {
   UsbDevice d;
   auto& r = d.candidate.exported.device;
   r.busid = udev_device_get_sysname(device);
@@ -166,7 +182,10 @@ UsbDevice readDevice(udev* context, udev_device* device) {
   r.bConfigurationValue = numericAttribute<uint8_t>(device, "bConfigurationValue", 10, true);
   r.bNumConfigurations = numericAttribute<uint8_t>(device, "bNumConfigurations", 10);
   r.bNumInterfaces = numericAttribute<uint8_t>(device, "bNumInterfaces", 10, true);
-  d.interfaces = interfacesOf(context, device, d.candidate.exported.interfaces);
+  static const std::vector<DevicePtr> none;
+  const auto interfaces = scan.interfaces.find(r.busid);
+  d.interfaces = interfacesOf(interfaces == scan.interfaces.end() ? none : interfaces->second,
+                              d.candidate.exported.interfaces);
   d.candidate.behindVhci = isBehindVhci(ancestorsOf(device));
   d.manufacturer = std::string(trimmed(attribute(device, "manufacturer")));
   d.product = std::string(trimmed(attribute(device, "product")));
@@ -186,15 +205,16 @@ UsbDevice readDevice(udev* context, udev_device* device) {
 std::vector<UsbDevice> enumerateUsbDevices() {
   UdevPtr context(udev_new());
   if (!context) throwErrno(errno, "udev_new");
-  auto e = newEnumeration(context.get(), "usb_device");
+  const UsbScan scan = scanUsbSubsystem(context.get());
   std::vector<UsbDevice> devices;
-  forEachDevice(context.get(), e.get(), "usb devices", [&](udev_device* device) {
+  for (const auto& owned : scan.devices) {
     try {
-      devices.push_back(readDevice(context.get(), device));
+      devices.push_back(readDevice(owned.get(), scan));
     } catch (const SkipDevice& skipped) {
-      spdlog::warn("skipping USB device {}: {}", udev_device_get_sysname(device), skipped.what());
+      spdlog::warn("skipping USB device {}: {}", udev_device_get_sysname(owned.get()),
+                   skipped.what());
     }
-  });
+  }
   std::sort(devices.begin(), devices.end(), [](const UsbDevice& a, const UsbDevice& b) {
     const auto& x = a.candidate.exported.device;
     const auto& y = b.candidate.exported.device;
