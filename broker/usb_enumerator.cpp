@@ -109,10 +109,14 @@ std::vector<SysfsAncestor> ancestorsOf(udev_device* device) {
   return chain;
 }
 
-std::vector<UsbInterface> interfacesOf(const std::vector<DevicePtr>& scanned,
+// The interfaces the scan found for the device named `busid`, in bInterfaceNumber order; their
+// class triples are appended to `records` in the same order.
+std::vector<UsbInterface> interfacesOf(const UsbScan& scan, std::string_view busid,
                                        std::vector<proto::InterfaceRecord>& records) {
+  const auto scanned = scan.interfaces.find(busid);
+  if (scanned == scan.interfaces.end()) return {};
   std::vector<std::pair<UsbInterface, proto::InterfaceRecord>> found;
-  for (const auto& owned : scanned) {
+  for (const auto& owned : scanned->second) {
     udev_device* intf = owned.get();
     const char* driver = udev_device_get_driver(intf);
     found.push_back(
@@ -182,10 +186,7 @@ UsbDevice readDevice(udev_device* device, const UsbScan& scan) {
   r.bConfigurationValue = numericAttribute<uint8_t>(device, "bConfigurationValue", 10, true);
   r.bNumConfigurations = numericAttribute<uint8_t>(device, "bNumConfigurations", 10);
   r.bNumInterfaces = numericAttribute<uint8_t>(device, "bNumInterfaces", 10, true);
-  static const std::vector<DevicePtr> none;
-  const auto interfaces = scan.interfaces.find(r.busid);
-  d.interfaces = interfacesOf(interfaces == scan.interfaces.end() ? none : interfaces->second,
-                              d.candidate.exported.interfaces);
+  d.interfaces = interfacesOf(scan, r.busid, d.candidate.exported.interfaces);
   d.candidate.behindVhci = isBehindVhci(ancestorsOf(device));
   d.manufacturer = std::string(trimmed(attribute(device, "manufacturer")));
   d.product = std::string(trimmed(attribute(device, "product")));
