@@ -318,7 +318,7 @@ proto::CmdSubmit bulkOut(uint32_t endpoint, std::vector<uint8_t> data) {
   proto::CmdSubmit submit;
   submit.base = {0, 0, proto::Direction::kOut, endpoint};
   submit.transfer_buffer_length = static_cast<int32_t>(data.size());
-  submit.payload = std::move(data);
+  submit.payload.assign(data.begin(), data.end());
   return submit;
 }
 

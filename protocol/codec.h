@@ -105,7 +105,7 @@ class UrbStreamDecoder {
   Framed frameHeader();
   ClientUrbMessage finish(Framed framed);
   size_t held() const { return end_ - start_; }
-  std::vector<uint8_t>& directPayload();
+  TransferBytes& directPayload();
   void startDirectPayload();
 
   Limits limits_;
@@ -181,10 +181,9 @@ class ServerUrbDecoder {
 // a transfer buffer laid out by offsets; unpackIsoInData places packed data back at the offsets
 // into a buffer of `transferBufferLength` bytes. Both check every descriptor against the buffers
 // and throw std::invalid_argument on inconsistency.
-std::vector<uint8_t> packIsoInData(std::span<const uint8_t> transferBuffer,
-                                   std::span<const IsoPacket> packets);
-std::vector<uint8_t> unpackIsoInData(std::span<const uint8_t> packed,
-                                     std::span<const IsoPacket> packets,
-                                     size_t transferBufferLength);
+TransferBytes packIsoInData(std::span<const uint8_t> transferBuffer,
+                            std::span<const IsoPacket> packets);
+TransferBytes unpackIsoInData(std::span<const uint8_t> packed, std::span<const IsoPacket> packets,
+                              size_t transferBufferLength);
 
 }  // namespace usbip::proto

@@ -22,9 +22,9 @@ void requireFits(const IsoPacket& packet, size_t bufferLength, size_t index) {
 
 }  // namespace
 
-std::vector<uint8_t> packIsoInData(std::span<const uint8_t> transferBuffer,
-                                   std::span<const IsoPacket> packets) {
-  std::vector<uint8_t> packed;
+TransferBytes packIsoInData(std::span<const uint8_t> transferBuffer,
+                            std::span<const IsoPacket> packets) {
+  TransferBytes packed;
   for (size_t i = 0; i < packets.size(); ++i) {
     requireFits(packets[i], transferBuffer.size(), i);
     auto data = transferBuffer.subspan(packets[i].offset, packets[i].actual_length);
@@ -33,10 +33,9 @@ std::vector<uint8_t> packIsoInData(std::span<const uint8_t> transferBuffer,
   return packed;
 }
 
-std::vector<uint8_t> unpackIsoInData(std::span<const uint8_t> packed,
-                                     std::span<const IsoPacket> packets,
-                                     size_t transferBufferLength) {
-  std::vector<uint8_t> buffer(transferBufferLength, 0);
+TransferBytes unpackIsoInData(std::span<const uint8_t> packed, std::span<const IsoPacket> packets,
+                              size_t transferBufferLength) {
+  TransferBytes buffer(transferBufferLength, 0);  // the gaps between packets stay zero
   size_t position = 0;
   for (size_t i = 0; i < packets.size(); ++i) {
     requireFits(packets[i], transferBufferLength, i);

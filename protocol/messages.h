@@ -8,6 +8,8 @@
 #include <variant>
 #include <vector>
 
+#include "protocol/transfer_bytes.h"
+
 namespace usbip::proto {
 
 inline constexpr uint16_t kVersion = 0x0111;
@@ -131,8 +133,8 @@ struct CmdSubmit {
   int32_t number_of_packets = 0;  // 0 for non-isochronous after decoding (rule I1)
   int32_t interval = 0;
   std::array<uint8_t, 8> setup{};
-  std::vector<uint8_t> payload;  // OUT data: exactly transfer_buffer_length bytes; IN: empty
-  std::vector<IsoPacket> iso;    // number_of_packets descriptors for isochronous URBs
+  TransferBytes payload;       // OUT data: exactly transfer_buffer_length bytes; IN: empty
+  std::vector<IsoPacket> iso;  // number_of_packets descriptors for isochronous URBs
   bool operator==(const CmdSubmit&) const = default;
 };
 
@@ -143,7 +145,7 @@ struct RetSubmit {
   int32_t start_frame = 0;
   int32_t number_of_packets = 0;
   int32_t error_count = 0;
-  std::vector<uint8_t> payload;  // IN data (actual_length bytes); empty for OUT
+  TransferBytes payload;  // IN data (actual_length bytes); empty for OUT
   std::vector<IsoPacket> iso;
   bool operator==(const RetSubmit&) const = default;
 };

@@ -103,14 +103,14 @@ void UrbStreamDecoder::feed(std::span<const uint8_t> bytes) {
   }
 }
 
-std::vector<uint8_t>& UrbStreamDecoder::directPayload() {
+TransferBytes& UrbStreamDecoder::directPayload() {
   return std::get<CmdSubmit>(framed_->message).payload;
 }
 
 void UrbStreamDecoder::startDirectPayload() {
   // The message is incomplete, so everything held after its header is the start of its payload.
   size_t already = held() - kUrbHeaderSize;
-  std::vector<uint8_t>& payload = directPayload();
+  TransferBytes& payload = directPayload();
   payload.resize(framed_->payloadSize);
   auto from = buffer_.begin() + static_cast<std::ptrdiff_t>(start_ + kUrbHeaderSize);
   std::copy_n(from, already, payload.begin());

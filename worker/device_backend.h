@@ -36,7 +36,7 @@ struct Transfer {
   uint8_t endpoint = 0;
   proto::TransferType type = proto::TransferType::kControl;
   std::array<uint8_t, 8> setup{};  // control only
-  std::vector<uint8_t> data;       // OUT: the data; IN: sized to the requested length
+  proto::TransferBytes data;       // OUT: the data; IN: sized to the requested length
   bool shortNotOk = false;         // IN only
   bool zeroPacket = false;         // bulk OUT only
   // Isochronous: one entry per packet (offset, length). The URB engine hands over at most 128
@@ -51,7 +51,7 @@ struct Transfer {
 struct TransferResult {
   int32_t status = 0;
   uint32_t actualLength = 0;
-  std::vector<uint8_t> data;          // IN: the transfer buffer (iso: packets at their offsets)
+  proto::TransferBytes data;          // IN: the transfer buffer (iso: packets at their offsets)
   std::vector<proto::IsoPacket> iso;  // isochronous: per-packet actual_length and status
   int32_t startFrame = 0;
   int32_t errorCount = 0;

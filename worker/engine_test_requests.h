@@ -30,7 +30,7 @@ inline proto::CmdSubmit submit(uint32_t seqnum, uint32_t ep, Direction direction
   proto::CmdSubmit cmd;
   cmd.base = {seqnum, devid, direction, ep};
   cmd.transfer_buffer_length = length;
-  cmd.payload = std::move(payload);
+  cmd.payload.assign(payload.begin(), payload.end());
   return cmd;
 }
 

@@ -61,7 +61,7 @@ struct LibusbBackend::InFlight {
   uint64_t id = 0;
   Transfer transfer;  // its data moved into `buffer`
   Completion done;
-  std::vector<uint8_t> buffer;  // what libusb reads or fills
+  proto::TransferBytes buffer;  // what libusb reads or fills
   bool relaidOut = false;       // iso packets moved from their offsets to back to back
   size_t requested = 0;         // bytes asked for, setup excluded
   libusb_transfer* handle = nullptr;
@@ -336,7 +336,9 @@ void LibusbBackend::completed(libusb_transfer* handle) {
       result.actualLength = static_cast<uint32_t>(actual);
       if (in) {
         if (transfer.type == proto::TransferType::kControl) {
-          result.data.assign(entry->buffer.begin() + kSetupSize, entry->buffer.end());
+          // Only what the device wrote: the rest of the buffer was never initialised.
+          auto data = entry->buffer.begin() + kSetupSize;
+          result.data.assign(data, data + static_cast<std::ptrdiff_t>(actual));
         } else {
           result.data = std::move(entry->buffer);
         }

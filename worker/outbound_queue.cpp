@@ -18,7 +18,13 @@ constexpr size_t kMaxIovecs = 64;
 void OutboundQueue::push(std::vector<uint8_t> message) {
   if (message.empty()) return;
   bytes_ += message.size();
-  messages_.push_back(std::move(message));
+  messages_.push_back(Piece{std::move(message), {}});
+}
+
+void OutboundQueue::push(proto::TransferBytes payload) {
+  if (payload.empty()) return;
+  bytes_ += payload.size();
+  messages_.push_back(Piece{{}, std::move(payload)});
 }
 
 size_t OutboundQueue::writeTo(const UniqueFd& socket) {

@@ -223,7 +223,7 @@ StorageVerdict ReadOnlyStorageGuard::onDataOrStatus(Transport& transport, uint32
   return {};
 }
 
-void setWriteProtect(std::vector<uint8_t>& data, uint32_t offset) {
+void setWriteProtect(std::span<uint8_t> data, uint32_t offset) {
   if (offset >= data.size()) return;
   if (data.size() == kCswLength && le32(data, 0) == kCswSignature) return;
   data[offset] |= kWriteProtectBit;

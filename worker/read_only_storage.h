@@ -83,6 +83,6 @@ class ReadOnlyStorageGuard {
 
 // Sets the WP bit of a passed MODE SENSE reply at `offset`, when the reply reaches that far and
 // is not a CSW (which a device sends instead of data when it has none).
-void setWriteProtect(std::vector<uint8_t>& data, uint32_t offset);
+void setWriteProtect(std::span<uint8_t> data, uint32_t offset);
 
 }  // namespace usbip::worker

@@ -492,8 +492,9 @@ void UrbEngine::answerAtOnce(const proto::CmdSubmit& submit, int32_t status,
   urb.answer->actual_length = static_cast<int32_t>(
       std::min<uint64_t>(data.actualLength, static_cast<uint64_t>(submit.transfer_buffer_length)));
   if (submit.base.direction == proto::Direction::kIn) {
-    data.data.resize(static_cast<size_t>(urb.answer->actual_length));
-    urb.answer->payload = std::move(data.data);
+    // A short answer is padded with zeros, written here: resize() alone leaves them unset.
+    urb.answer->payload.assign(data.data.begin(), data.data.end());
+    urb.answer->payload.resize(static_cast<size_t>(urb.answer->actual_length), 0);
   }
   // An isochronous reply carries every packet's descriptor (rule I4), each failed alike.
   for (const proto::IsoPacket& packet : submit.iso) {

@@ -226,7 +226,7 @@ TEST_F(UrbEngineTest, IsoOutIsSplitWithItsData) {
   EXPECT_TRUE(reply.payload.empty());
   auto transfers = backend.submitted();
   ASSERT_EQ(transfers.size(), 2u);
-  std::vector<uint8_t> joined = transfers[0].data;
+  std::vector<uint8_t> joined(transfers[0].data.begin(), transfers[0].data.end());
   joined.insert(joined.end(), transfers[1].data.begin(), transfers[1].data.end());
   EXPECT_EQ(joined, request.payload);
 }

@@ -30,7 +30,11 @@ inline Transfer controlTransfer(uint8_t requestType, uint8_t request, uint16_t v
              static_cast<uint8_t>(index >> 8),
              static_cast<uint8_t>(length & 0xff),
              static_cast<uint8_t>(length >> 8)};
-  t.data = (requestType & 0x80) ? std::vector<uint8_t>(length) : std::move(out);
+  if (requestType & 0x80) {
+    t.data.resize(length);
+  } else {
+    t.data.assign(out.begin(), out.end());
+  }
   return t;
 }
 
@@ -52,7 +56,7 @@ inline Transfer outTransfer(uint8_t endpoint, proto::TransferType type, std::vec
   Transfer t;
   t.endpoint = endpoint;
   t.type = type;
-  t.data = std::move(data);
+  t.data.assign(data.begin(), data.end());
   return t;
 }
 
@@ -65,7 +69,11 @@ inline Transfer isoTransfer(uint8_t endpoint, size_t packets, uint32_t packetLen
   for (size_t i = 0; i < packets; ++i) {
     t.iso.push_back({static_cast<uint32_t>(i * packetLength), packetLength, 0, 0});
   }
-  t.data = data.empty() ? std::vector<uint8_t>(packets * packetLength) : std::move(data);
+  if (data.empty()) {
+    t.data.resize(packets * packetLength);
+  } else {
+    t.data.assign(data.begin(), data.end());
+  }
   return t;
 }
 

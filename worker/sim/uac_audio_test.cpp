@@ -81,7 +81,7 @@ TEST(SimUacAudio, PlaybackComesBackOnCaptureThenSilence) {
 
   const auto first = engine.run(testing::isoTransfer(kCapture, 4, 192));
   const auto second = engine.run(testing::isoTransfer(kCapture, 4, 192));
-  std::vector<uint8_t> captured = first.data;
+  std::vector<uint8_t> captured(first.data.begin(), first.data.end());
   captured.insert(captured.end(), second.data.begin(), second.data.end());
   EXPECT_EQ(captured, played);
   EXPECT_EQ(engine.run(testing::isoTransfer(kCapture, 1, 192)).data, std::vector<uint8_t>(192, 0));
