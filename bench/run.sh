@@ -10,7 +10,7 @@
 # Sizes can be changed with BENCH_BULK_ITERATIONS (x 512 KiB per bulk direction, default 16),
 # BENCH_CONTROL_ITERATIONS (default 20) and BENCH_DISK_MIB (default 16); each figure is the
 # median of BENCH_REPEATS interleaved rounds (default 5), each measuring every column once.
-# VM_PROJECT_HOST_ARGS adds options to the project's usbip-host (--usbfs-memory, say).
+# VM_PROJECT_HOST_ARGS adds options to the project's usbip-host (--no-usbfs-memory, say).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 export BUILD_DIR=${BUILD_DIR:-$root/build}

@@ -34,9 +34,10 @@ constexpr const char* kPeerTimeoutOption =
     "                     not read its replies for this long (default 30)\n";
 
 constexpr const char* kUsbfsMemoryOption =
-    "  --usbfs-memory     keep transfer buffers in memory mapped from the device's usbfs node,\n"
-    "                     which usbfs does not copy (experimental: off by default, see\n"
-    "                     docs/performance.md)\n";
+    "  --no-usbfs-memory  keep transfer buffers in ordinary memory, which usbfs copies, not in\n"
+    "                     memory mapped from the device's usbfs node (the default, which it\n"
+    "                     does not copy; --usbfs-memory says so explicitly). For hosts whose\n"
+    "                     USB controller maps that memory uncached (docs/performance.md)\n";
 
 constexpr const char* kPolicyRule =
     "Nothing is exported that no policy file allows or the command line names. A device named\n"
@@ -83,6 +84,7 @@ const char* commandName(Command command) {
 
 Invocation parseCommandLine(std::span<const std::string> arguments) {
   Invocation inv;
+  std::string bufferOption;  // --usbfs-memory or --no-usbfs-memory, when given
   std::vector<std::string> positional;
   for (size_t i = 0; i < arguments.size(); ++i) {
     const std::string& arg = arguments[i];
@@ -101,8 +103,9 @@ Invocation parseCommandLine(std::span<const std::string> arguments) {
       inv.policyDir = *dir;
     } else if (auto timeout = optionValue("--peer-timeout")) {
       inv.peerTimeoutSeconds = static_cast<unsigned>(parsePeerTimeout(*timeout).count());
-    } else if (arg == "--usbfs-memory") {
-      inv.usbfsMemory = true;
+    } else if (arg == "--usbfs-memory" || arg == "--no-usbfs-memory") {
+      inv.usbfsMemory = arg == "--usbfs-memory";
+      bufferOption = arg;
     } else if (arg == "--json") {
       inv.json = true;
     } else if (arg == "--") {
@@ -125,8 +128,8 @@ Invocation parseCommandLine(std::span<const std::string> arguments) {
   if (inv.workerPath && !startsWorkers) {
     usage("option --worker applies to listen, connect and export only");
   }
-  if (inv.usbfsMemory && !startsWorkers) {
-    usage("option --usbfs-memory applies to listen, connect and export only");
+  if (!bufferOption.empty() && !startsWorkers) {
+    usage("option " + bufferOption + " applies to listen, connect and export only");
   }
   if (inv.peerTimeoutSeconds && inv.command != Command::kListen &&
       inv.command != Command::kConnect) {
@@ -196,7 +199,7 @@ std::string helpText(Command command) {
     case Command::kListen:
       text =
           "Usage: usbip-host listen ADDR [DEVICE...] [--policy-dir DIR] [--worker PATH]\n"
-          "                         [--peer-timeout SECONDS] [--usbfs-memory]\n"
+          "                         [--peer-timeout SECONDS] [--no-usbfs-memory]\n"
           "                         [--log-level LEVEL]\n"
           "\n"
           "Listens on ADDR and speaks USB/IP as usbipd does: OP_REQ_DEVLIST lists the devices the\n"
@@ -221,7 +224,7 @@ std::string helpText(Command command) {
     case Command::kConnect:
       text =
           "Usage: usbip-host connect ADDR DEVICE [--policy-dir DIR] [--worker PATH]\n"
-          "                          [--peer-timeout SECONDS] [--usbfs-memory]\n"
+          "                          [--peer-timeout SECONDS] [--no-usbfs-memory]\n"
           "                          [--log-level LEVEL]\n"
           "\n"
           "Dials a usbip-client-helper listening on ADDR and exports DEVICE over that connection\n"
@@ -241,7 +244,7 @@ std::string helpText(Command command) {
       break;
     case Command::kExport:
       text =
-          "Usage: usbip-host export NAME [--policy-dir DIR] [--worker PATH] [--usbfs-memory]\n"
+          "Usage: usbip-host export NAME [--policy-dir DIR] [--worker PATH] [--no-usbfs-memory]\n"
           "                         [--log-level LEVEL]\n"
           "\n"
           "Exports the one device that policy file NAME.toml describes, as its [export] table "

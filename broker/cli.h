@@ -27,9 +27,9 @@ struct Invocation {
   bool json = false;                      // list
   // listen, connect: rule F11's timeout, handed to every worker (its default when unset).
   std::optional<unsigned> peerTimeoutSeconds;
-  // listen, connect, export: true (--usbfs-memory) puts the workers' transfer buffers in memory
-  // mapped from usbfs instead of on the heap (worker/usbfs_memory_pool.h).
-  bool usbfsMemory = false;
+  // listen, connect, export: the workers' transfer buffers in memory mapped from usbfs (the
+  // default), or on the heap (--no-usbfs-memory; worker/usbfs_memory_pool.h).
+  bool usbfsMemory = true;
   // Every command but none: the policy directory given with --policy-dir; without it the
   // default, which may be missing (then no policy file exists), while a directory given
   // explicitly must exist.

@@ -52,13 +52,18 @@ TEST(Cli, PeerTimeoutForListenAndConnect) {
   expectUsageError({"list", "--peer-timeout", "5"}, "--peer-timeout applies to listen and connect");
 }
 
-TEST(Cli, UsbfsMemoryCanBeTurnedOnWhereWorkersStart) {
-  EXPECT_FALSE(parse({"listen", "tcp:1"}).usbfsMemory);
+TEST(Cli, UsbfsMemoryIsTheDefaultAndCanBeTurnedOffWhereWorkersStart) {
+  EXPECT_TRUE(parse({"listen", "tcp:1"}).usbfsMemory);
+  EXPECT_FALSE(parse({"listen", "tcp:1", "--no-usbfs-memory"}).usbfsMemory);
+  EXPECT_FALSE(parse({"--no-usbfs-memory", "connect", "tcp:h:1", "1-1"}).usbfsMemory);
+  EXPECT_FALSE(parse({"export", "camera", "--no-usbfs-memory"}).usbfsMemory);
+  EXPECT_TRUE(parse({"listen", "tcp:1", "--no-usbfs-memory", "--usbfs-memory"}).usbfsMemory);
   EXPECT_TRUE(parse({"listen", "tcp:1", "--usbfs-memory"}).usbfsMemory);
   EXPECT_TRUE(parse({"--usbfs-memory", "connect", "tcp:h:1", "1-1"}).usbfsMemory);
   EXPECT_TRUE(parse({"export", "camera", "--usbfs-memory"}).usbfsMemory);
   expectUsageError({"list", "--usbfs-memory"}, "--usbfs-memory applies to listen");
   expectUsageError({"check-policy", "--usbfs-memory"}, "--usbfs-memory applies to listen");
+  expectUsageError({"list", "--no-usbfs-memory"}, "--no-usbfs-memory applies to listen");
 }
 
 TEST(Cli, ListJson) {

@@ -29,7 +29,7 @@ pid_t spawnWorker(const WorkerCommand& command, const UniqueFd& ipcEnd, const Un
     arguments.insert(arguments.end(),
                      {"--peer-timeout", std::to_string(*command.peerTimeoutSeconds)});
   }
-  if (command.usbfsMemory) arguments.emplace_back("--usbfs-memory");
+  if (!command.usbfsMemory) arguments.emplace_back("--no-usbfs-memory");
   return spawnWorkerProgram(command.path, arguments, ipcEnd, stderrEnd);
 }
 

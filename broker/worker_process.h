@@ -19,7 +19,7 @@ struct WorkerCommand {
   std::string path;                            // the usbip-worker program
   std::string logLevel;                        // passed on as --log-level
   std::optional<unsigned> peerTimeoutSeconds;  // passed on as --peer-timeout when set
-  bool usbfsMemory = false;                    // true: passed on as --usbfs-memory
+  bool usbfsMemory = true;                     // false: passed on as --no-usbfs-memory
 };
 
 // The usbip-worker that sits in the same directory as the running usbip-host.

@@ -146,7 +146,7 @@ LibusbBackend::LibusbBackend(UniqueFd usbfs, LibusbContext&& madeEarlier,
           "or no address space for it): usbfs copies them");
     }
   } else {
-    spdlog::info("transfer buffers stay in ordinary memory (no --usbfs-memory): usbfs copies them");
+    spdlog::info("transfer buffers stay in ordinary memory (--no-usbfs-memory): usbfs copies them");
   }
   spdlog::info("device {:04x}:{:04x} on bus {} address {}: configuration {}, {} interface(s)",
                description_.exported.device.idVendor, description_.exported.device.idProduct,

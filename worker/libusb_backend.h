@@ -52,8 +52,8 @@ struct LibusbBackendOptions {
   // policy::claimableInterfaceMask from the same descriptors). The others keep their host driver.
   policy::UrbLimits limits;
   // Transfer buffers in memory mapped from the usbfs fd, which usbfs does not copy
-  // (transfer_memory.h), instead of on the heap (usbip-host --usbfs-memory). Off by default: with
-  // it the unlink scenario lost its connection in two runs of three (docs/performance.md).
+  // (transfer_memory.h), instead of on the heap (usbip-host --no-usbfs-memory). Off here, so
+  // that a backend made by a test copies; the usbip-worker program turns it on by default.
   bool usbfsMemory = false;
 };
 

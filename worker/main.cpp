@@ -44,12 +44,13 @@ constexpr int kExitClientMisbehaved = 4;  // the client broke the protocol or st
 constexpr int kIpcFd = 3;
 
 constexpr const char* kHelp =
-    "Usage: usbip-worker [--log-level LEVEL] [--peer-timeout SECONDS] [--usbfs-memory]\n"
+    "Usage: usbip-worker [--log-level LEVEL] [--peer-timeout SECONDS] [--no-usbfs-memory]\n"
     "                    [--insecure-no-sandbox]\n"
     "\n"
     "Serves one USB/IP client connection. Started by usbip-host with its IPC socket as fd 3;\n"
     "not meant to be run by hand. --peer-timeout: rule F11's timeout (default 30).\n"
-    "--usbfs-memory: transfer buffers in usbfs memory, not copied (usbip-host's option).\n"
+    "--no-usbfs-memory: transfer buffers in ordinary memory, which usbfs copies, not in usbfs\n"
+    "memory (usbip-host's option).\n"
     "--insecure-no-sandbox is for debugging under gdb or strace.\n"
     "\n"
     "Exit status: 0 client served, 1 failure, 2 usage error, 4 the client broke the protocol.\n";
@@ -58,7 +59,7 @@ struct Options {
   std::string logLevel = "info";
   std::chrono::milliseconds peerTimeout = kHandshakeTimeout;  // F11, handshake and URB stream
   bool insecureNoSandbox = false;
-  bool usbfsMemory = false;  // transfer buffers in memory mapped from usbfs
+  bool usbfsMemory = true;  // transfer buffers in memory mapped from usbfs
 };
 
 Options parseOptions(int argc, char** argv) {
@@ -76,8 +77,8 @@ Options parseOptions(int argc, char** argv) {
       options.peerTimeout = parsePeerTimeout(argv[++i]);
     } else if (arg == "--insecure-no-sandbox") {
       options.insecureNoSandbox = true;
-    } else if (arg == "--usbfs-memory") {
-      options.usbfsMemory = true;
+    } else if (arg == "--usbfs-memory" || arg == "--no-usbfs-memory") {
+      options.usbfsMemory = arg == "--usbfs-memory";
     } else {
       throw std::invalid_argument("unknown argument '" + arg + "'");
     }

@@ -450,7 +450,7 @@ vm_host_export() {
         vm_log "usbip-host not built yet"
         return 1
       }
-      # VM_PROJECT_HOST_ARGS: more options for this usbip-host (--usbfs-memory, say).
+      # VM_PROJECT_HOST_ARGS: more options for this usbip-host (--no-usbfs-memory, say).
       # shellcheck disable=SC2086 # word splitting intended
       "$host" listen "tcp:$VM_USBIP_PORT" "$busid" ${VM_PROJECT_HOST_ARGS:-} \
         >"/tmp/usbip-host.$busid.log" 2>&1 &

@@ -2,8 +2,8 @@
 # A USB disk exported through USB/IP and imported on 127.0.0.1 via vhci_hcd: 32 MiB of random
 # data written to the imported disk and read back with O_DIRECT (so every byte crosses USB/IP
 # both ways) must come back unchanged, and must be what the gadget's backing file now holds.
-# The project's host does it twice: with its transfer buffers in ordinary memory (the default)
-# and with --usbfs-memory (a quarter of the data; its worker must say it served them from there).
+# The project's host does it twice: with its transfer buffers in usbfs memory (the default; its
+# worker must say it served them from there) and with --no-usbfs-memory (a quarter of the data).
 #   HOST_IMPL=kernel|project   which USB/IP host serves the disk (see guest/lib.sh)
 #   mass-storage.sh [MIB]      how much data (default 32)
 set -euo pipefail
@@ -76,12 +76,12 @@ worker_log_says() {
 round_trip "$mib"
 rounds="$mib MiB"
 if [ "$HOST_IMPL" = project ]; then
-  worker_log_says "transfer buffers stay in ordinary memory" ||
-    vm_fail "the worker did not keep its transfer buffers in ordinary memory by default"
-  VM_PROJECT_HOST_ARGS=--usbfs-memory round_trip $((mib / 4))
   worker_log_says "usbfs memory: [1-9][0-9]* buffer\\(s\\)" ||
-    vm_fail "--usbfs-memory did not serve the transfer buffers from usbfs memory"
-  rounds+=" and $((mib / 4)) MiB (--usbfs-memory)"
+    vm_fail "the worker did not serve the transfer buffers from usbfs memory by default"
+  VM_PROJECT_HOST_ARGS=--no-usbfs-memory round_trip $((mib / 4))
+  worker_log_says "transfer buffers stay in ordinary memory" ||
+    vm_fail "--no-usbfs-memory did not keep the transfer buffers in ordinary memory"
+  rounds+=" and $((mib / 4)) MiB (--no-usbfs-memory)"
 fi
 vm_check_kernel_health || exit 1
 echo "PASS: mass storage through USB/IP (HOST_IMPL=$HOST_IMPL): $rounds written and read back," \
