@@ -2,9 +2,9 @@
 // uninitialised. Every such buffer is written before it is read: an OUT payload by the
 // recvmsg that receives it, an IN buffer by the device, which reports how much it wrote, and
 // the reply carries only those bytes (actual_length; per packet for isochronous URBs, which
-// packIsoInData gathers). Zeroing first would be a pass
-// over up to a megabyte per URB for nothing, and under emulation a memset of a megabyte costs
-// several times a memcpy of one (docs/performance.md).
+// packIsoInData gathers). Zeroing first would be a pass over up to a megabyte per URB for
+// nothing, and under emulation a memset of a megabyte costs several times a memcpy of one
+// (docs/performance.md).
 #pragma once
 
 #include <algorithm>
