@@ -103,7 +103,7 @@ proto::RetSubmit reply(uint32_t seqnum, int32_t actualLength, Bytes data = {}) {
   proto::RetSubmit message;
   message.base.seqnum = seqnum;
   message.actual_length = actualLength;
-  message.payload = std::move(data);
+  message.payload.assign(data.begin(), data.end());
   return message;
 }
 

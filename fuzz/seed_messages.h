@@ -51,7 +51,7 @@ inline proto::CmdSubmit control(uint32_t seqnum, uint32_t devid, std::array<uint
   submit.setup = packet;
   if (!in) {
     data.resize(length);
-    submit.payload = std::move(data);
+    submit.payload.assign(data.begin(), data.end());
   }
   return submit;
 }
@@ -62,7 +62,7 @@ inline proto::CmdSubmit transfer(uint32_t seqnum, uint32_t devid, proto::Directi
   proto::CmdSubmit submit;
   submit.base = {seqnum, devid, direction, ep};
   submit.transfer_buffer_length = length;
-  submit.payload = std::move(data);
+  submit.payload.assign(data.begin(), data.end());
   return submit;
 }
 
